@@ -1,0 +1,26 @@
+.PHONY: setup test test-fast lint run bench
+
+setup:
+	./setup.sh
+
+# Everything CI runs: set-up, lint, then every test (slow, browser and docker ones included).
+test: setup
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest
+
+# The quick loop while developing: no slow end-to-end tests.
+test-fast:
+	.venv/bin/python -m pytest -m "not slow"
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+# The desktop and the UI, natively, on :8080 (Ctrl-C stops everything it started).
+run:
+	./setup.sh --apps
+	./image/run-native.sh
+
+bench:
+	.venv/bin/python bench/bench_actions.py
+	.venv/bin/python bench/bench_loop.py

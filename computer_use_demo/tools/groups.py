@@ -1,0 +1,66 @@
+"""Tool versions: which tool classes and which beta flag each `tool_version` sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from .base import BaseAnthropicTool
+from .bash import BashTool20241022, BashTool20250124
+from .computer import ComputerTool20241022, ComputerTool20250124, ComputerTool20251124
+from .edit import EditTool20241022, EditTool20250124, EditTool20250728
+from .toolset import ComputerToolset20260801
+
+ToolVersion = Literal[
+    "computer_use_20241022",
+    "computer_use_20250124",
+    "computer_use_20250429",
+    "computer_use_20251124",
+    "computer_use_20260801",
+]
+BetaFlag = Literal["computer-use-2024-10-22", "computer-use-2025-01-24", "computer-use-2025-11-24"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolGroup:
+    version: ToolVersion
+    tools: tuple[type[BaseAnthropicTool], ...]
+    beta_flag: BetaFlag | None
+
+
+TOOL_GROUPS: tuple[ToolGroup, ...] = (
+    # Claude 3.5 Sonnet (new), retired.
+    ToolGroup(
+        version="computer_use_20241022",
+        tools=(ComputerTool20241022, EditTool20241022, BashTool20241022),
+        beta_flag="computer-use-2024-10-22",
+    ),
+    # Claude 3.7 Sonnet: the last model that takes the `str_replace_editor` of this date.
+    ToolGroup(
+        version="computer_use_20250124",
+        tools=(ComputerTool20250124, EditTool20250124, BashTool20250124),
+        beta_flag="computer-use-2025-01-24",
+    ),
+    # Claude 4 family up to Sonnet 4.5 / Haiku 4.5 / Opus 4.1: same computer tool, the Claude 4 editor.
+    ToolGroup(
+        version="computer_use_20250429",
+        tools=(ComputerTool20250124, EditTool20250728, BashTool20250124),
+        beta_flag="computer-use-2025-01-24",
+    ),
+    # Opus 4.5 and later on the beta tool (zoom available).
+    ToolGroup(
+        version="computer_use_20251124",
+        tools=(ComputerTool20251124, EditTool20250728, BashTool20250124),
+        beta_flag="computer-use-2025-11-24",
+    ),
+    # The GA toolset: no beta header, no tool named `computer` beside it.
+    ToolGroup(
+        version="computer_use_20260801",
+        tools=(ComputerToolset20260801, EditTool20250728, BashTool20250124),
+        beta_flag=None,
+    ),
+)
+
+TOOL_GROUPS_BY_VERSION: dict[ToolVersion, ToolGroup] = {group.version: group for group in TOOL_GROUPS}
+
+assert set(TOOL_GROUPS_BY_VERSION) == set(get_args(ToolVersion)), "every ToolVersion needs a group"
