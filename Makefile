@@ -19,8 +19,9 @@ lint:
 # The desktop and the UI, natively, on :8080 (Ctrl-C stops everything it started).
 run:
 	./setup.sh --apps
-	./image/run-native.sh
+	.venv/bin/python -m computer_use_demo
 
 bench:
 	.venv/bin/python bench/bench_actions.py
 	.venv/bin/python bench/bench_loop.py
+	.venv/bin/python bench/bench_ui_first_token.py

@@ -11,7 +11,7 @@ WITH_APPS=0
 # Desktop stack and test tools. The image's Dockerfile installs the same desktop packages.
 DESKTOP_PACKAGES=(xvfb xauth xdotool scrot x11-utils x11-xserver-utils mutter tint2 x11vnc novnc
   python3-websockify xterm fonts-dejavu-core)
-TEST_PACKAGES=(python3-venv chromium make procps psmisc curl ca-certificates)
+TEST_PACKAGES=(python3-venv chromium make procps psmisc curl ca-certificates vim-tiny)
 APP_PACKAGES=(firefox-esr libreoffice-writer libreoffice-calc mousepad pcmanfm xpdf galculator
   x11-apps fonts-liberation)
 
@@ -52,8 +52,9 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
 fi
 
 # ruff on every commit.
-if [[ -d .git ]]; then
-  hook=.git/hooks/pre-commit
+if hooks_dir=$(git rev-parse --git-path hooks 2>/dev/null); then
+  mkdir -p "$hooks_dir"
+  hook=$hooks_dir/pre-commit
   if [[ ! -f $hook ]] || ! grep -q "computer-use-demo ruff" "$hook"; then
     printf '#!/bin/sh\n# computer-use-demo ruff hook (installed by setup.sh)\nexec .venv/bin/ruff check .\n' >"$hook"
     chmod +x "$hook"

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.fake_api import fake_api  # noqa: F401 - the `fake_api` fixture (fake Messages API)
 from tests.support.xvfb import XDisplay, running_xvfb
 
 

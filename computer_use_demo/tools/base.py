@@ -120,9 +120,7 @@ def _class_attrs(cls: type) -> set[str]:
 def check_schema_matches_signature(owner: type, schema: dict[str, Any], func: Any) -> None:
     """Fail at import if the schema's properties and the function's keyword parameters differ."""
     params = inspect.signature(func).parameters
-    accepted = {
-        n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
+    accepted = {n for n, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
     declared = set(schema.get("properties", {}))
     if declared != accepted:
         raise TypeError(
@@ -133,4 +131,6 @@ def check_schema_matches_signature(owner: type, schema: dict[str, Any], func: An
     for name in accepted:
         has_default = params[name].default is not inspect.Parameter.empty
         if name not in required and not has_default:
-            raise TypeError(f"{owner.__name__}: optional property '{name}' needs a default in {func.__qualname__}")
+            raise TypeError(
+                f"{owner.__name__}: optional property '{name}' needs a default in {func.__qualname__}"
+            )

@@ -10,7 +10,9 @@ from .base import ToolResult
 HALTED_TEXT = "Not executed: an earlier computer action in this turn failed."
 
 
-def tool_result_block(result: ToolResult, tool_use_id: str, *, toolset_name: str | None = None) -> dict[str, Any]:
+def tool_result_block(
+    result: ToolResult, tool_use_id: str, *, toolset_name: str | None = None
+) -> dict[str, Any]:
     """Build the `tool_result` block. An error result carries text only: the API rejects images there."""
     content: list[dict[str, Any]] = []
     if result.is_error:

@@ -45,7 +45,16 @@ def running_xvfb(width: int = 1024, height: int = 768, depth: int = 24) -> Itera
     for _attempt in range(5):
         number = free_display_number(50 + (os.getpid() % 200))
         proc = subprocess.Popen(
-            ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x{depth}", "-noreset", "-nolisten", "tcp"],
+            [
+                "Xvfb",
+                f":{number}",
+                "-screen",
+                "0",
+                f"{width}x{height}x{depth}",
+                "-noreset",
+                "-nolisten",
+                "tcp",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -1,0 +1,86 @@
+"""A stored conversation as a trajectory folder, so chats from the UI can be viewed, shared and replayed.
+
+The store has every message, the usage of every response (in order) and the timing of every tool call;
+that is all a trajectory holds. Usage is matched to assistant turns by order, which is exact for runs
+the app made (one usage record per response that produced a message).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..store import ConversationStore
+from ..tool_setup import tool_result_from_block
+from .recorder import TrajectoryRecorder
+
+
+def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content or [] if isinstance(b, dict)]
+
+
+def _started(timing: dict[str, Any]) -> float | None:
+    # The store notes when a call was recorded, which is when it ended.
+    if timing.get("created_at") is None:
+        return None
+    return timing["created_at"] - (timing.get("duration_s") or 0)
+
+
+def export_conversation(store: ConversationStore, conversation_id: str, folder: Path | str) -> Path:
+    summary = store.get(conversation_id)
+    messages = store.load_messages(conversation_id)
+    usage = store.usage_records(conversation_id)
+    timings = {t["tool_use_id"]: t for t in store.tool_calls(conversation_id)}
+    first_user = (
+        next((b.get("text", "") for b in _blocks(messages[0]) if b.get("type") == "text"), "")
+        if messages
+        else ""
+    )
+    settings = summary.settings
+    recorder = TrajectoryRecorder(
+        folder,
+        provider=str(settings.get("provider", "unknown")),
+        model=str(settings.get("model", "unknown")),
+        tool_version=str(settings.get("tool_version", "unknown")),
+        task=first_user or summary.title,
+        extra={"conversation_id": conversation_id, "title": summary.title, "exported": True},
+    )
+    turn = 0
+    responses = 0
+    try:
+        for index, message in enumerate(messages):
+            if message["role"] == "user":
+                recorder.request(turn + 1, _blocks(message))
+                continue
+            turn += 1
+            blocks = _blocks(message)
+            used = usage[responses] if responses < len(usage) else None
+            responses += 1
+            tool_uses = [b for b in blocks if b.get("type") == "tool_use"]
+            recorder.response(
+                turn,
+                blocks,
+                stop_reason="tool_use" if tool_uses else "end_turn",
+                usage={k: v for k, v in used.items() if k.endswith("tokens")} if used else None,
+            )
+            following = messages[index + 1] if index + 1 < len(messages) else {"content": []}
+            results = {b.get("tool_use_id"): b for b in _blocks(following) if b.get("type") == "tool_result"}
+            for tool_use in tool_uses:
+                result_block = results.get(tool_use["id"])
+                if result_block is None:
+                    continue
+                timing = timings.get(tool_use["id"], {})
+                recorder.tool_call(
+                    turn,
+                    tool_use,
+                    tool_result_from_block(result_block),
+                    started_at=_started(timing),
+                    duration_s=timing.get("duration_s"),
+                )
+        recorder.end("completed" if messages and messages[-1]["role"] == "assistant" else "unfinished")
+    finally:
+        recorder.close()
+    return Path(folder)

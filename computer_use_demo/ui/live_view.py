@@ -1,0 +1,92 @@
+"""Showing a run while it happens: streamed text and thinking as they arrive, each step as it finishes.
+
+The script thread waits on the run's change signal (no busy polling), then updates placeholders. Touching
+`st.session_state` and writing elements are Streamlit's yield points: that is where a click on Stop or a new
+chat message interrupts this wait with a rerun, which the next script run picks up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+from .rendering import ASSISTANT_AVATAR, TOOL_AVATAR, render_block, render_thinking
+from .runner import LoopRun, PartialBlock
+
+# Redraw the growing text at most this often, so a fast stream does not flood the browser.
+MIN_REDRAW_SECONDS = 0.1
+STATUS_EVERY_SECONDS = 0.5
+
+
+def _render_partial(partial: list[PartialBlock]) -> None:
+    with st.chat_message("assistant", avatar=ASSISTANT_AVATAR):
+        for block in partial:
+            if block.kind == "thinking":
+                render_thinking(block.text, live=True)
+            else:
+                st.markdown(block.text + " \u258c")
+
+
+def follow_run(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None = None) -> None:
+    """Render `run`'s live items below what is on screen until it finishes.
+
+    Streamlit's own Stop (in the page header) ends the script with `StopException`: that stops the run too.
+    A rerun (Stop button, new message) is not a stop: the next script run picks the run up again.
+    """
+    try:
+        _follow(run, hide_screenshots=hide_screenshots, on_change=on_change)
+    except StopException:
+        run.cancel()
+        raise
+
+
+def _follow(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None) -> None:
+    items_area = st.container()
+    stream_slot = st.empty()
+    status_slot = st.empty()
+    shown_items = 0
+    current_role: str | None = None
+    current_box = None
+    seen = -1
+    stream_dirty = False
+    last_redraw = 0.0
+    last_status = 0.0
+    while True:
+        timeout = MIN_REDRAW_SECONDS if stream_dirty else STATUS_EVERY_SECONDS
+        run.wait_for_change(seen, timeout=timeout)
+        _ = st.session_state.get("_yield")  # a yield point: lets a Stop click or a new message interrupt us
+        version, items, partial, finished = run.view()
+        now = time.monotonic()
+        new_items = items[shown_items:] if version != seen else []
+        for item in new_items:
+            if item.role != current_role or current_box is None:
+                with items_area:
+                    avatar = TOOL_AVATAR if item.role == "tool" else ASSISTANT_AVATAR
+                    current_box = st.chat_message(item.role, avatar=avatar)
+                current_role = item.role
+            with current_box:
+                render_block(item.block, hide_screenshots=hide_screenshots)
+        shown_items += len(new_items)
+        if version != seen:
+            stream_dirty = True
+            seen = version
+            if on_change is not None:
+                on_change()
+        if stream_dirty and (new_items or finished or now - last_redraw >= MIN_REDRAW_SECONDS):
+            if partial:
+                with stream_slot.container():
+                    _render_partial(partial)
+            else:
+                stream_slot.empty()
+            last_redraw = now
+            stream_dirty = False
+        if finished:
+            break
+        if now - last_status >= STATUS_EVERY_SECONDS:
+            label = "Stopping…" if run.cancel_requested else "Working…"
+            status_slot.caption(f"{label} {now - run.started_at:.0f} s")
+            last_status = now
+    status_slot.empty()

@@ -1,0 +1,78 @@
+"""Per-browser-session state: the conversation, its logs and usage, and the settings the sidebar edits.
+
+Streamlit reruns the script on every interaction, so everything that must survive a rerun lives here. The
+conversation data is one plain object (`ChatSession`) that the loop's worker thread appends to while the
+script thread reads snapshots; list appends are atomic, so no lock is needed for those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ErrorReport
+from .http_log import HttpExchange
+from .usage_meter import UsageLedger
+
+SESSION_KEY = "chat_session"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """What one run of the loop is asked to do (read from the sidebar)."""
+
+    provider: str
+    model: str
+    api_key: str
+    only_n_most_recent_images: int | None
+    system_prompt_suffix: str
+    hide_screenshots: bool
+    tool_version: str
+    max_tokens: int
+    thinking_mode: str
+    thinking_budget: int | None
+    thinking_effort: str
+    token_efficient_tools_beta: bool = False
+
+
+@dataclass
+class ChatSession:
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    exchanges: list[HttpExchange] = field(default_factory=list)
+    usage: UsageLedger = field(default_factory=UsageLedger)
+    last_error: ErrorReport | None = None
+    notices: list[str] = field(default_factory=list)
+    run: Any = None  # the active `LoopRun`, if any (typed loosely to keep this module free of the loop)
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and not self.run.finished
+
+    def add_user_text(self, text: str) -> None:
+        """Add the user's words; to the last message when that is already a user turn (roles must alternate),
+        as after a stopped run whose unanswered tool calls were given error results."""
+        block = {"type": "text", "text": text}
+        if self.messages and self.messages[-1].get("role") == "user":
+            content = self.messages[-1].get("content")
+            prior = (
+                content
+                if isinstance(content, list)
+                else ([{"type": "text", "text": content}] if content else [])
+            )
+            self.messages[-1]["content"] = [*prior, block]
+        else:
+            self.messages.append({"role": "user", "content": [block]})
+
+    def clear_conversation(self) -> None:
+        self.messages = []
+        self.exchanges = []
+        self.usage = UsageLedger()
+        self.last_error = None
+        self.notices = []
+
+
+def chat_session(state: Any) -> ChatSession:
+    """The session's `ChatSession` (created on first use). `state` is `st.session_state` or a dict."""
+    if SESSION_KEY not in state:
+        state[SESSION_KEY] = ChatSession()
+    return state[SESSION_KEY]

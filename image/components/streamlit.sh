@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The Streamlit chat on STREAMLIT_PORT. runOnSave reloads the app when its source changes, so a
+# mounted source tree is live.
+set -euo pipefail
+LOG_TAG=streamlit
+source "$(dirname "$0")/../lib.sh"
+
+case ${1:-run} in
+  ready) http_ok "$(probe_host)" "$STREAMLIT_PORT" /_stcore/health ;;
+  run)
+    cd "$APP_ROOT"
+    exec "$PYTHON" -m streamlit run "$STREAMLIT_APP" \
+      --server.port "$STREAMLIT_PORT" --server.address "$BIND_ADDRESS" \
+      --server.headless true --server.runOnSave true --browser.gatherUsageStats false
+    ;;
+  *) echo "usage: $0 run|ready" >&2; exit 2 ;;
+esac

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make run`: the same desktop stack as the image, on this machine, with the same scripts and ports.
+# Ctrl-C stops everything it started. Settings come from the environment (see README "Running"):
+#   WIDTH HEIGHT DISPLAY_NUM  VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT  VNC_PASSWORD  BIND_ADDRESS
+# Natively the servers bind to loopback unless BIND_ADDRESS says otherwise.
+set -euo pipefail
+APP_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export APP_ROOT
+export PYTHON=${PYTHON:-$APP_ROOT/.venv/bin/python}
+export BIND_ADDRESS=${BIND_ADDRESS:-127.0.0.1}
+
+die() { echo "run-native: $*" >&2; exit 1; }
+
+display_taken() { [[ -e /tmp/.X$1-lock || -S /tmp/.X11-unix/X$1 ]]; }
+
+# :1 unless taken (a desktop session often holds it); an explicit DISPLAY_NUM is never replaced.
+if [[ -z ${DISPLAY_NUM:-} ]]; then
+  DISPLAY_NUM=1
+  while display_taken "$DISPLAY_NUM"; do
+    ((DISPLAY_NUM < 200)) || die "no free X display between :1 and :200"
+    DISPLAY_NUM=$((DISPLAY_NUM + 1))
+  done
+  ((DISPLAY_NUM == 1)) || echo "run-native: display :1 is taken, using :$DISPLAY_NUM (set DISPLAY_NUM to choose)"
+fi
+export DISPLAY_NUM
+source "$APP_ROOT/image/lib.sh"
+
+missing=()
+for cmd in Xvfb mutter tint2 x11vnc websockify xdotool xprop xdpyinfo setsid; do
+  command -v "$cmd" >/dev/null || missing+=("$cmd")
+done
+((${#missing[@]} == 0)) || die "missing ${missing[*]}: run ./setup.sh (as root) first"
+[[ -x $PYTHON ]] || die "no Python at $PYTHON: run ./setup.sh first"
+[[ -d $NOVNC_WEB ]] || die "noVNC is not in $NOVNC_WEB: run ./setup.sh (package novnc)"
+
+host=$(probe_host)
+for var in VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT; do
+  if (exec 3<>"/dev/tcp/$host/${!var}") 2>/dev/null; then
+    die "port ${!var} ($var) is already in use; set $var to another port"
+  fi
+done
+
+mkdir -p "$STACK_RUN_DIR"
+if [[ -f $STACK_RUN_DIR/supervisor.pid ]] && kill -0 "$(cat "$STACK_RUN_DIR/supervisor.pid")" 2>/dev/null; then
+  die "a stack already runs on $DISPLAY (supervisor pid $(cat "$STACK_RUN_DIR/supervisor.pid"))"
+fi
+exec "$APP_ROOT/image/supervisor.sh"

@@ -1,0 +1,34 @@
+"""Token meter arithmetic: per turn, per session, cache hit rate and cost."""
+
+from __future__ import annotations
+
+import pytest
+
+from computer_use_demo.ui.usage_meter import UsageLedger, UsageRecord, UsageTotals
+
+
+def test_turns_and_session_totals():
+    ledger = UsageLedger()
+    ledger.start_turn()
+    ledger.add(UsageRecord(ledger.turn, 100, 10, 1000, 0, 0.01))
+    ledger.add(UsageRecord(ledger.turn, 50, 20, 200, 1000, 0.02))
+    ledger.start_turn()
+    ledger.add(UsageRecord(ledger.turn, 10, 5, 0, 1200, None))
+    last, session = ledger.last_turn(), ledger.session()
+    assert (last.requests, last.input_tokens, last.cache_read_input_tokens, last.cost_usd) == (
+        1,
+        10,
+        1200,
+        None,
+    )
+    assert session.requests == 3
+    assert session.total_input_tokens == 160 + 1200 + 2200
+    assert session.cache_hit_rate == pytest.approx(2200 / 3560)
+    assert session.cost_usd == pytest.approx(0.03)
+
+
+def test_summary_formats_and_empty_totals():
+    assert UsageTotals().cache_hit_rate is None
+    assert "cache hit n/a" in UsageTotals().summary()
+    line = UsageTotals(2, 1234, 56, 0, 1234, 0.5).summary()
+    assert "in 1,234" in line and "out 56" in line and "cache hit 50%" in line and "$0.5000" in line
