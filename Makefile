@@ -25,3 +25,4 @@ bench:
 	.venv/bin/python bench/bench_actions.py
 	.venv/bin/python bench/bench_loop.py
 	.venv/bin/python bench/bench_ui_first_token.py
+	.venv/bin/python bench/bench_store.py

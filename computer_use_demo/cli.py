@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -26,12 +27,16 @@ EXIT_INTERRUPTED = 130
 APP_ROOT = Path(__file__).resolve().parent.parent
 RUN_NATIVE = APP_ROOT / "image" / "run-native.sh"
 PROVIDERS = ("anthropic", "bedrock", "vertex", "replay")
+AUTO_RECORD = Path("<auto>")  # `--record` without a folder
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m computer_use_demo",
         description="Claude computer use: with no command, start the desktop and the web UI (as `make run`).",
+        epilog="Exit status of run/replay: 0 done, 1 failed (API error, output limit, refusal, max "
+        "iterations), 2 bad usage, 3 the desktop is busy with another run, 4 the replay diverged, "
+        "130 stopped.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -49,7 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--effort", choices=("low", "medium", "high", "xhigh", "max"), default="medium")
     run.add_argument("--only-n-most-recent-images", type=_positive_int, default=3)
     run.add_argument("--system-prompt-suffix", default="")
-    run.add_argument("--record", type=Path, metavar="DIR", help="write the run as a trajectory into DIR")
+    run.add_argument(
+        "--record",
+        type=Path,
+        nargs="?",
+        const=AUTO_RECORD,
+        metavar="DIR",
+        help="write the run as a trajectory into DIR (default: trajectories/ in the config folder, where the "
+        "UI's viewer lists it)",
+    )
     run.add_argument("--conversation", metavar="ID", help="continue a stored conversation (id or prefix)")
     run.add_argument("--trajectory", type=Path, metavar="DIR", help="with --provider replay: what to replay")
     run.add_argument("--threshold", type=float, default=None, help="with --provider replay: match threshold")
@@ -59,7 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
         "trajectory", nargs="?", type=Path, help="trajectory folder (default: the bundled sample)"
     )
     replay.add_argument("--threshold", type=float, default=None, help="similarity needed per step (0..1)")
-    replay.add_argument("--record", type=Path, metavar="DIR", help="also record the replayed run into DIR")
+    replay.add_argument(
+        "--record",
+        type=Path,
+        nargs="?",
+        const=AUTO_RECORD,
+        metavar="DIR",
+        help="also record the replayed run",
+    )
 
     export = commands.add_parser("export", help="write a stored conversation as a trajectory folder")
     export.add_argument("conversation", metavar="ID", help="conversation id (or a unique prefix)")
@@ -81,7 +101,11 @@ def _positive_int(text: str) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from .store import ConversationStore
 
-    conversations = ConversationStore().list(limit=args.limit)
+    try:
+        conversations = ConversationStore().list(limit=args.limit)
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        print(f"error: cannot open the conversation store: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         rows = [
             {

@@ -12,26 +12,27 @@ import contextlib
 import dataclasses
 import os
 import signal
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from .cli import EXIT_BUSY, EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from .cli import AUTO_RECORD, EXIT_BUSY, EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from .cli_progress import describe_call, format_tokens, shorten
 from .loop import LoopStop, sampling_loop
 from .models import lookup_model
 from .providers import DEFAULT_MODELS, ModelClient, StreamDelta, TurnRequest, TurnResponse, create_client
 from .run_hooks import ObservedModelClient, TimedToolCollection, ToolTiming
 from .run_lock import DesktopBusy, acquire_run_lock
-from .store import ConversationNotFound, ConversationStore
+from .store import ConversationNotFound, ConversationStore, config_dir
 from .tool_setup import build_tool_collection
 from .tools import TOOL_GROUPS_BY_VERSION, ToolResult
 from .trajectory import TrajectoryError, TrajectoryRecorder, load_trajectory
 from .trajectory.replay import ReplaySession
 from .trajectory.replay_client import ReplayModelClient
-from .trajectory.samples import DEFAULT_SAMPLE
+from .trajectory.samples import sample_for_display
 from .usage import RunUsage, TurnUsage
 
 
@@ -82,13 +83,17 @@ class HeadlessRun:
         self.o = options
         self.out = out
         self.err = err
-        self.store = ConversationStore()
+        try:
+            self.store = ConversationStore()
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
+            raise UsageError(
+                f"cannot open the conversation store in {config_dir(create=False)}: {exc}"
+            ) from None
         self.recorder: TrajectoryRecorder | None = None
         self.replay: ReplaySession | None = None
         self.messages: list[dict[str, Any]] = []
         self.conversation_id = ""
         self.turn = 0
-        self.turn_usage = TurnUsage()
         self.run_usage: RunUsage | None = None
         self.stop: LoopStop | None = None
         self.recorded_upto = 0
@@ -100,7 +105,7 @@ class HeadlessRun:
     def _client_and_model(self) -> tuple[ModelClient, str, str]:
         o = self.o
         if o.provider == "replay":
-            folder = o.trajectory or DEFAULT_SAMPLE
+            folder = o.trajectory or sample_for_display()
             try:
                 trajectory = load_trajectory(folder)
             except TrajectoryError as exc:
@@ -275,6 +280,9 @@ class HeadlessRun:
             loop.add_signal_handler(sig, cancel.set)
         try:
             self._open_conversation(settings)
+            if o.record == AUTO_RECORD:
+                stamp = time.strftime("%Y%m%d-%H%M%S")
+                o.record = config_dir() / "trajectories" / f"{self.conversation_id}-{stamp}"
             if o.record is not None:
                 screen = _screen_size()
                 self.recorder = TrajectoryRecorder(
@@ -383,8 +391,8 @@ async def _close(tools: TimedToolCollection, client: ModelClient) -> None:
 async def run_headless(
     options: HeadlessOptions, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr
 ) -> int:
-    run = HeadlessRun(options, out=out, err=err)
     try:
+        run = HeadlessRun(options, out=out, err=err)
         return await run.execute()
     except UsageError as exc:
         print(f"error: {exc}", file=err)

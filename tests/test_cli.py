@@ -155,3 +155,13 @@ def test_without_a_command_it_starts_what_make_run_starts(tmp_path, xdisplay):
     done = run_cli(env=env)
     assert done.returncode != 0
     assert "run-native" in done.stderr and "no-python" in done.stderr
+
+
+def test_an_unusable_config_folder_is_a_clear_error(tmp_path, xdisplay):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    env = cli_env(tmp_path, xdisplay.name, ANTHROPIC_CONFIG_DIR=str(blocker))
+    done = run_cli("run", "x", env=env)
+    assert done.returncode == 2 and "cannot open the conversation store" in done.stderr
+    listing = run_cli("list", env=env)
+    assert listing.returncode == 1 and "cannot open the conversation store" in listing.stderr

@@ -272,3 +272,13 @@ def test_default_location_follows_the_config_dir_variable(tmp_path, monkeypatch)
     store = ConversationStore()
     assert store.path == tmp_path / "cfg" / "conversations.db"
     assert store.path.exists()
+
+
+def test_a_database_from_a_newer_app_is_refused_clearly(tmp_path):
+    path = tmp_path / "conversations.db"
+    ConversationStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version=99")
+    conn.close()
+    with pytest.raises(RuntimeError, match="schema version 99, newer than this app's 1"):
+        ConversationStore(path)

@@ -95,3 +95,31 @@ def test_missing_key_blocks_sending(monkeypatch, tmp_path, fake_api):
     at.chat_input(key="chat_input").set_value("hello").run()
     assert fake_api.message_requests() == []
     assert any("fix the credentials" in i.value for i in at.info)
+
+
+def test_reset_runs_the_desktop_script_and_clears_the_chat(app_env, monkeypatch, tmp_path):
+    fake_api = app_env
+    marker = tmp_path / "reset-ran"
+    script = tmp_path / "reset-desktop.sh"
+    script.write_text(f"#!/bin/bash\necho resetting\ntouch {marker}\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("DESKTOP_RESET_SCRIPT", str(script))
+    fake_api.script(reply(text("Hello there.")))
+    at = start()
+    at.chat_input(key="chat_input").set_value("hi").run()
+    assert "Hello there." in " ".join(m.value for m in at.markdown)
+    at.sidebar.button(key="reset_desktop").click().run()
+    assert not at.exception, at.exception
+    assert marker.exists()
+    assert "Hello there." not in " ".join(m.value for m in at.markdown)
+    assert any("desktop was restarted" in i.value for i in at.info)
+
+
+def test_a_failing_reset_is_reported(app_env, monkeypatch, tmp_path):
+    script = tmp_path / "reset-desktop.sh"
+    script.write_text("#!/bin/bash\necho no X server >&2\nexit 1\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("DESKTOP_RESET_SCRIPT", str(script))
+    at = start()
+    at.sidebar.button(key="reset_desktop").click().run()
+    assert any("reset failed" in i.value and "no X server" in i.value for i in at.info)

@@ -102,10 +102,10 @@ def test_chat_streams_a_tool_call_a_screenshot_and_the_answer(fake_api, xdisplay
         assert "(2 requests)" in meter, meter
         figures = {
             name: int(re.search(rf"{name} ([\d,]+)", meter).group(1).replace(",", ""))
-            for name in ("in", "out", "cache write", "cache read")
+            for name in ("input", "new", "output", "cache write", "cache read")
         }
-        assert figures["out"] > 0, meter
-        assert figures["in"] + figures["cache write"] + figures["cache read"] > 0, meter
+        assert figures["output"] > 0 and figures["input"] > 0, meter
+        assert figures["input"] == figures["new"] + figures["cache write"] + figures["cache read"], meter
         assert re.search(r"cache hit \d+%", meter) and re.search(r"\$\d+\.\d{4}", meter), meter
 
         # The HTTP log shows the request, without the key.
@@ -149,6 +149,34 @@ def test_stop_button_interrupts_and_the_chat_goes_on(fake_api, xdisplay, tmp_pat
     assert last.status == 200
     results = [b for b in last.body["messages"][2]["content"] if b["type"] == "tool_result"]
     assert results and results[0]["is_error"] is True
+
+
+def test_a_new_message_interrupts_the_running_task(fake_api, xdisplay, tmp_path):
+    fake_api.script(
+        reply(text("Starting a long job."), tool_use("bash", {"command": "sleep 60"})),
+        reply(text("Switched to the new request.")),
+    )
+    env = app_env(fake_api, xdisplay.name, tmp_path / "conf")
+    with running_streamlit(env, tmp_path) as server, chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(server.url)
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.wait_for(timeout=60_000)
+        box.fill("Run the long job")
+        box.press("Enter")
+        page.get_by_text("bash", exact=True).first.wait_for(timeout=60_000)
+        page.locator(".st-key-stop button").wait_for()  # the tool is running
+        box.fill("Forget it, do this instead")
+        box.press("Enter")
+        page.get_by_text("Switched to the new request.").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        save_screenshot(page, "after-interrupt")
+        assert page.get_by_text("Stopped.").count() == 0  # the user knows: no stale "Stopped" note
+    last = fake_api.message_requests()[-1]
+    assert last.status == 200
+    turn = last.body["messages"][2]["content"]
+    assert [b["type"] for b in turn] == ["tool_result", "text"]
+    assert turn[0]["is_error"] is True and turn[1]["text"] == "Forget it, do this instead"
 
 
 # ---------------------------------------------------------------- the combined page of the native stack
@@ -212,7 +240,8 @@ def test_combined_page_loads_the_chat_and_the_desktop(fake_api, tmp_path):
         # The frames are other origins (other ports): look inside through Playwright, not the DOM.
         frame = next(f for f in page.frames if f.url.startswith(f"http://127.0.0.1:{env['NOVNC_PORT']}/"))
         frame.wait_for_function(
-            "() => { const c = document.querySelector('canvas'); return c && c.width > 100 && c.height > 100; }",
+            "() => { const c = document.querySelector('canvas');"
+            " return c && c.width > 100 && c.height > 100; }",
             timeout=60_000,
         )
         save_screenshot(page, "combined-page")

@@ -90,3 +90,14 @@ def test_the_token_meter_is_restored(store):
     at = start(conversation)
     shown = " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
     assert "1,200" in shown and "34" in shown
+
+
+def test_an_unusable_config_folder_still_gives_a_working_chat(monkeypatch, tmp_path, fake_api, xdisplay):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the config folder should be")
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", str(blocker))
+    monkeypatch.setenv("HIDE_WARNING", "1")
+    monkeypatch.setenv("COMPUTER_USE_LOCK_DIR", str(tmp_path))
+    at = start()
+    assert any("Conversations are not being kept" in w.value for w in at.sidebar.warning)
+    assert at.query_params["conversation"]

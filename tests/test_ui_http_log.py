@@ -107,3 +107,32 @@ def test_unreadable_streamed_response_does_not_raise():
     response = httpx.Response(200, request=request, content=stream())
     exchange = make_exchange(request, response, None, secrets=[])
     assert exchange.status == 200 and "streamed response" in exchange.response_body
+
+
+def render_script(count: int):
+    from computer_use_demo.ui.http_log import HttpExchange, render_exchanges
+
+    exchanges = [
+        HttpExchange(
+            time=0, method="POST", url=f"http://x/{i}", request_headers={}, request_body="", status=200
+        )
+        for i in range(count)
+    ]
+    render_exchanges(exchanges)
+
+
+def test_the_log_shows_the_newest_exchanges_first_and_caps_them():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(render_script, kwargs={"count": 25})
+    at.run()
+    titles = [e.label for e in at.expander]
+    assert (
+        len(titles) == 20
+        and titles[0].endswith("http://x/24 → 200")
+        and titles[-1].endswith("http://x/5 → 200")
+    )
+    assert "newest 20 of 25" in at.caption[0].value
+    empty = AppTest.from_function(render_script, kwargs={"count": 0})
+    empty.run()
+    assert "No API requests yet" in empty.caption[0].value

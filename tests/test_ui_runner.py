@@ -175,3 +175,23 @@ def test_cancel_before_the_thread_starts(fake_api, store):
     run.start()
     assert run.join(10) and run.cancelled
     assert fake_api.message_requests() == []
+
+
+def test_the_loops_stop_reason_reaches_the_user(fake_api, store):
+    fake_api.script(reply(text("A long answer that was cut"), stop_reason="max_tokens"))
+    session = ChatSession()
+    session.add_user_text("write a novel")
+    run = run_to_end(session, store, thinking_mode="off")
+    assert run.stop_kind == "max_tokens" and session.last_error is None
+    assert len(session.notices) == 1 and "max_tokens" in session.notices[0]
+
+
+def test_an_interrupting_message_gets_no_stop_notice(fake_api, xdisplay, store):
+    fake_api.script(reply(tool_use("bash", {"command": "sleep 30"})))
+    session = ChatSession()
+    session.add_user_text("wait")
+    run = start_run(session, settings(thinking_mode="off"), store)
+    wait_until(lambda: run.items)
+    run.cancel()
+    settle_run(session, announce_stop=False)
+    assert run.cancelled and session.notices == [] and session.run is None

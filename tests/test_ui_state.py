@@ -49,3 +49,14 @@ def test_clear_conversation():
     session.notices.append("n")
     session.clear_conversation()
     assert session.messages == [] and session.usage.records == [] and session.notices == []
+
+
+def test_settings_never_show_the_key_in_their_repr():
+    from computer_use_demo.ui.state import Settings
+
+    settings = Settings(
+        provider="anthropic", model="m", api_key="sk-ant-repr-secret", only_n_most_recent_images=None,
+        system_prompt_suffix="", hide_screenshots=False, tool_version="t", max_tokens=1, thinking_mode="off",
+        thinking_budget=None, thinking_effort="low",
+    )  # fmt: skip
+    assert "sk-ant-repr-secret" not in repr(settings) and "sk-ant-repr-secret" not in str(settings)

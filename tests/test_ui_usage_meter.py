@@ -31,4 +31,6 @@ def test_summary_formats_and_empty_totals():
     assert UsageTotals().cache_hit_rate is None
     assert "cache hit n/a" in UsageTotals().summary()
     line = UsageTotals(2, 1234, 56, 0, 1234, 0.5).summary()
-    assert "in 1,234" in line and "out 56" in line and "cache hit 50%" in line and "$0.5000" in line
+    assert line == (
+        "input 2,468 (new 1,234 · cache write 0 · cache read 1,234) · output 56 · cache hit 50% · $0.5000"
+    )

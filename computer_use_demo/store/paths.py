@@ -14,10 +14,11 @@ DATABASE_NAME = "conversations.db"
 SCREENSHOTS_DIR_NAME = "screenshots"
 
 
-def config_dir() -> Path:
-    override = os.environ.get(CONFIG_DIR_ENV)
+def config_dir(*, create: bool = True) -> Path:
+    override = os.environ.get(CONFIG_DIR_ENV, "").strip()
     folder = Path(override).expanduser() if override else Path.home() / ".anthropic"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if create:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder
 
 

@@ -65,7 +65,9 @@ class ToolCollection:
             if halted and toolset_name:
                 results.append((block, ToolFailure(error=HALTED_TEXT)))
                 continue
-            result = await self.run(name=block["name"], tool_input=block.get("input", {}), toolset_name=toolset_name)
+            result = await self.run(
+                name=block["name"], tool_input=block.get("input", {}), toolset_name=toolset_name
+            )
             results.append((block, result))
             if toolset_name and result.is_error:
                 halted = True

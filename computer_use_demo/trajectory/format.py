@@ -5,8 +5,8 @@ Each line is one JSON record with a `type`:
 - `header`    format name and version, provider, model, tool version, screen size, task, start time;
 - `request`   the content blocks a request added to the conversation (the task, then tool results);
 - `response`  the model's content blocks, stop reason, usage and time to the end of the stream;
-- `tool_call` one tool call: tool_use id, name (and toolset), input, result (text, error, screenshot file),
-              start time and duration;
+- `tool_call` one tool call: tool_use id, name (and toolset), input, result (text, error, screenshot file
+              and the size the model saw it at: a bundled file may be downscaled), start time and duration;
 - `end`       how the run ended (completed, failed, cancelled) and the total usage.
 
 Images inside blocks are written as files and referenced as `{"type": "image", "source": {"type": "file",
@@ -46,6 +46,7 @@ class ToolCallRecord:
     error: str | None = None
     system: str | None = None
     screenshot: str | None = None  # path relative to the trajectory folder
+    screenshot_size: tuple[int, int] | None = None  # as the model saw it (the file may be downscaled)
     started_at: float | None = None
     duration_s: float | None = None
 
@@ -130,6 +131,9 @@ def load_trajectory(folder: Path | str) -> Trajectory:
                     error=result.get("error"),
                     system=result.get("system"),
                     screenshot=result.get("screenshot"),
+                    screenshot_size=tuple(result["screenshot_size"])
+                    if result.get("screenshot_size")
+                    else None,
                     started_at=record.get("started_at"),
                     duration_s=record.get("duration_s"),
                 )

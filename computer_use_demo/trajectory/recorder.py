@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+import io
 import json
 import os
 import time
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 from ..store.messages import to_plain
 from ..tools.base import ToolResult
@@ -101,8 +105,12 @@ class TrajectoryRecorder:
         duration_s: float | None,
     ) -> None:
         screenshot = None
+        size = None
         if result.base64_image:
-            screenshot = self._save_image(base64.b64decode(result.base64_image), "image/png")
+            data = base64.b64decode(result.base64_image)
+            screenshot = self._save_image(data, "image/png")
+            with contextlib.suppress(OSError, ValueError):
+                size = list(Image.open(io.BytesIO(data)).size)
         record = {
             "turn": turn,
             "tool_use_id": block["id"],
@@ -114,6 +122,7 @@ class TrajectoryRecorder:
                 "error": result.error,
                 "system": result.system,
                 "screenshot": screenshot,
+                "screenshot_size": size,
             },
             "started_at": started_at,
             "duration_s": duration_s,

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image
 
 from ..store.messages import to_plain
 from .compare import DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, compare_screenshots
@@ -164,7 +167,7 @@ class ReplaySession:
             return StepReport(recorded.turn, tool_use_id, action, None, True, "no screenshot to compare")
         recorded_png = self.trajectory.screenshot_path(recorded.screenshot).read_bytes()
         comparison = compare_screenshots(recorded_png, live_image, tolerance=self.tolerance)
-        self._update_scale(recorded_png, live_image)
+        self._update_scale(recorded.screenshot_size or _png_size(recorded_png), _png_size(live_image))
         note = "the screen size differs from the recording" if comparison.size_mismatch else ""
         return StepReport(
             recorded.turn,
@@ -176,14 +179,12 @@ class ReplaySession:
             comparison.changed_box,
         )
 
-    def _update_scale(self, recorded_png: bytes, live_png: bytes) -> None:
-        import io
+    def _update_scale(self, recorded: tuple[int, int], live: tuple[int, int]) -> None:
+        self._scale = (live[0] / recorded[0], live[1] / recorded[1])
 
-        from PIL import Image
 
-        old = Image.open(io.BytesIO(recorded_png)).size
-        new = Image.open(io.BytesIO(live_png)).size
-        self._scale = (new[0] / old[0], new[1] / old[1])
+def _png_size(data: bytes) -> tuple[int, int]:
+    return Image.open(io.BytesIO(data)).size
 
 
 def _first_image(content: Any) -> bytes | None:

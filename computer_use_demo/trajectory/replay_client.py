@@ -25,7 +25,7 @@ from ..providers import (
 from ..usage import TurnUsage
 from .format import TrajectoryError, load_trajectory
 from .replay import ReplaySession
-from .samples import DEFAULT_SAMPLE
+from .samples import sample_for_display
 
 PROVIDER_NAME = "replay"
 TRAJECTORY_ENV = "REPLAY_TRAJECTORY"
@@ -47,7 +47,7 @@ class ReplayModelClient:
         self,
         session: ReplaySession | None = None,
         *,
-        default_folder: Path | str = DEFAULT_SAMPLE,
+        default_folder: Path | str | None = None,
         append_report: bool = False,
     ) -> None:
         self.session = session
@@ -64,7 +64,10 @@ class ReplayModelClient:
 
     def _session_for(self, model: str) -> ReplaySession:
         if self.session is None:
-            folder = model[len(MODEL_PREFIX) :] if model.startswith(MODEL_PREFIX) else self.default_folder
+            if model.startswith(MODEL_PREFIX):
+                folder: Path | str = model[len(MODEL_PREFIX) :]
+            else:
+                folder = self.default_folder or sample_for_display()
             try:
                 self.session = ReplaySession(load_trajectory(folder))
             except (TrajectoryError, OSError) as exc:
@@ -106,9 +109,9 @@ class ReplayUnavailable(APIConnectionError):
 
 def _factory(*, api_key: str | None, base_url: str | None, max_retries: int) -> ReplayModelClient:
     """`create_client("replay")`: the recording is named by the model id (`replay:<folder>`), else
-    `base_url`, $REPLAY_TRAJECTORY or the bundled sample. The final answer carries the replay report."""
+    `base_url`, $REPLAY_TRAJECTORY or the bundled sample for this desktop. The last answer has the report."""
     del api_key, max_retries
-    folder = base_url or os.environ.get(TRAJECTORY_ENV) or DEFAULT_SAMPLE
+    folder = base_url or os.environ.get(TRAJECTORY_ENV)
     return ReplayModelClient(default_folder=folder, append_report=True)
 
 

@@ -80,6 +80,7 @@ def _retry(session: ChatSession, settings: Settings, store: ConfigStore) -> None
 
 def main() -> None:
     st.set_page_config(page_title=TITLE, page_icon=":material/computer:", layout="wide")
+    st.set_option("client.toolbarMode", "viewer")  # no "Deploy" button: this app is not to be deployed
     store = ConfigStore.default()
     conversation_id, session = current_conversation(st.session_state, st.query_params, shared_store())
     settings = render_sidebar(store, session, on_reset=lambda: _reset(session))
@@ -97,7 +98,7 @@ def main() -> None:
         if session.run is not None:
             session.run.cancel()  # a new message interrupts the current run
             with st.spinner("Stopping the current run…"):
-                settle_run(session)
+                settle_run(session, announce_stop=False)
         if session.run is None and credentials.ok:
             start_stored_run(
                 session, settings, store, conversation_store=shared_store(), conversation_id=conversation_id,

@@ -9,7 +9,11 @@ reloaded page re-attaches to the run instead of showing a stale copy.
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
@@ -27,6 +31,8 @@ QUERY_PARAM = "conversation"
 ID_KEY = "conversation_id"
 RENAME_KEY = "conversation_rename"
 LIST_LIMIT = 30
+STORE_PROBLEM_KEY = "conversation_store_problem"
+FALLBACK_DIR = Path(tempfile.gettempdir()) / f"computer-use-unsaved-{os.getuid()}"
 
 _live: dict[str, ChatSession] = {}
 _live_lock = threading.Lock()
@@ -38,8 +44,18 @@ def _store_at(path: str) -> ConversationStore:
 
 
 def shared_store() -> ConversationStore:
-    """One store per database per server process (it keeps a connection per thread)."""
-    return _store_at(str(database_path()))
+    """One store per database per server process (it keeps a connection per thread).
+
+    When the config folder cannot hold the database (not writable, not a folder, a database from a newer
+    app), the chat still works on a scratch database in the temp folder, and the sidebar says why nothing
+    is kept.
+    """
+    try:
+        return _store_at(str(database_path()))
+    except (sqlite3.Error, OSError, RuntimeError) as exc:
+        log.warning("conversation store unavailable: %s", exc)
+        st.session_state[STORE_PROBLEM_KEY] = str(exc)
+        return _store_at(str(FALLBACK_DIR / "conversations.db"))
 
 
 def live_session(conversation_id: str) -> ChatSession | None:
@@ -146,23 +162,30 @@ def _export(store: ConversationStore, conversation_id: str) -> None:
     from .trajectory_viewer import recordings_dir
 
     folder = recordings_dir() / f"{conversation_id}-{time.strftime('%Y%m%d-%H%M%S')}"
-    export_conversation(store, conversation_id, folder)
+    try:
+        export_conversation(store, conversation_id, folder)
+        notice = f"Exported to {folder}: open it in the Trajectories tab."
+    except OSError as exc:
+        notice = f"Could not export the conversation: {exc}"
     session = st.session_state.get(SESSION_KEY)
     if session is not None:
-        session.notices.append(f"Exported to {folder}: open it in the Trajectories tab.")
+        session.notices.append(notice)
 
 
 def _replay_demo() -> None:
-    from ..trajectory.samples import DEFAULT_SAMPLE
+    from ..trajectory.samples import sample_for_display
     from .stored_runs import start_replay
 
-    start_replay(DEFAULT_SAMPLE)
+    start_replay(sample_for_display())
 
 
 def render_conversation_list(store: ConversationStore, conversation_id: str, *, running: bool) -> None:
     """The sidebar section: new, open, rename and delete. Switching is off while a run is going."""
     state = st.session_state
     with st.sidebar.expander("Conversations", expanded=True):
+        problem = st.session_state.get(STORE_PROBLEM_KEY)
+        if problem:
+            st.warning(f"Conversations are not being kept: the config folder cannot hold them ({problem}).")
         st.button(
             "New conversation",
             key="conversation_new",

@@ -29,6 +29,8 @@ SECRET_HEADERS = frozenset(
 )
 REDACTED = "[redacted]"
 MAX_BODY_CHARS = 200_000
+# Every request repeats the conversation, so the page shows only the newest exchanges.
+MAX_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,10 @@ def render_exchanges(exchanges: list[HttpExchange]) -> None:
     if not exchanges:
         st.caption("No API requests yet. Each request and its response will appear here, newest first.")
         return
-    for index, exchange in enumerate(reversed(exchanges)):
+    shown = exchanges[-MAX_SHOWN:]
+    if len(exchanges) > len(shown):
+        st.caption(f"Showing the newest {len(shown)} of {len(exchanges)} exchanges.")
+    for index, exchange in enumerate(reversed(shown)):
         with st.expander(exchange.title, expanded=index == 0):
             request_tab, response_tab = st.tabs(["Request", "Response"])
             with request_tab:

@@ -217,9 +217,17 @@ def start_run(session: ChatSession, settings: Settings, store: ConfigStore) -> L
 
 
 def settle_run(
-    session: ChatSession, *, timeout: float = 60.0, on_wait: Callable[[], None] | None = None
+    session: ChatSession,
+    *,
+    timeout: float = 60.0,
+    on_wait: Callable[[], None] | None = None,
+    announce_stop: bool = True,
 ) -> None:
-    """Fold a finished (or cancelled) run back into the session. Waits for a cancelled run to wind down."""
+    """Fold a finished (or cancelled) run back into the session. Waits for a cancelled run to wind down.
+
+    `announce_stop=False` when the user interrupted with a new message: they know, and a "Stopped" note
+    shown after the next answer would only confuse.
+    """
     run: LoopRun | None = session.run
     if run is None:
         return
@@ -233,6 +241,10 @@ def settle_run(
     if run.error is not None:
         session.last_error = run.error
     elif run.cancelled:
-        session.notices.append(
-            "Stopped. Unfinished tool calls were answered with an error, so you can go on."
-        )
+        if announce_stop:
+            session.notices.append(
+                "Stopped. Unfinished tool calls were answered with an error, so you can go on."
+            )
+    elif run.stop_kind not in (None, "end_turn", "api_error"):
+        # max_tokens, refusal, context window, max_iterations: the loop's own words for the user.
+        session.notices.append(run.stop_message or f"The run ended: {run.stop_kind}.")

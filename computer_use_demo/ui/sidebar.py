@@ -207,9 +207,10 @@ def render_sidebar(store: ConfigStore, session: ChatSession, *, on_reset) -> Set
         st.subheader("Desktop")
         st.button(
             "Reset",
-            help="Restart the desktop (every component; app windows are closed) and clear the chat.",
+            key="reset_desktop",
+            help="Restart the desktop (app windows are closed, the window manager and panel restarted)"
+            " and start a new chat.",
             on_click=on_reset,
-            disabled=False,
         )
         errors = store.read_errors(limit=10)
         if errors:

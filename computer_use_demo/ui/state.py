@@ -23,7 +23,7 @@ class Settings:
 
     provider: str
     model: str
-    api_key: str
+    api_key: str = field(repr=False)  # never in a repr, log line or traceback
     only_n_most_recent_images: int | None
     system_prompt_suffix: str
     hide_screenshots: bool

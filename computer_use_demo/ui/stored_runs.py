@@ -61,12 +61,14 @@ class StoredLoopRun(LoopRun):
                 log.exception("could not store usage")
 
     def _finish(self) -> None:
+        # The loop has returned: nothing acts on the desktop any more, so free it before the page learns
+        # the run is over (a message sent right then must not find the desktop still taken).
+        if self.desktop_lock is not None:
+            self.desktop_lock.release()
         try:
             super()._finish()
         finally:
             self._save()
-            if self.desktop_lock is not None:
-                self.desktop_lock.release()
 
 
 def start_stored_run(

@@ -20,17 +20,15 @@ REPLAY_NOTICE_KEY = "trajectory_replay_started"
 
 
 def recordings_dir() -> Path:
-    return config_dir() / "trajectories"
+    return config_dir(create=False) / "trajectories"
 
 
 def available_trajectories() -> list[Path]:
     """Bundled samples first, then recordings and exports in the config folder, newest first."""
     samples = sorted(p.parent for p in SAMPLES_DIR.glob(f"*/{JSONL_NAME}"))
-    recorded = sorted(
-        (p.parent for p in recordings_dir().glob(f"*/{JSONL_NAME}")),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
+    folder = recordings_dir()
+    found = folder.glob(f"*/{JSONL_NAME}") if folder.is_dir() else []
+    recorded = sorted((p.parent for p in found), key=lambda p: p.stat().st_mtime, reverse=True)
     return samples + recorded
 
 

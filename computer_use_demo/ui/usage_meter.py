@@ -39,9 +39,9 @@ class UsageTotals:
         hit = "n/a" if self.cache_hit_rate is None else f"{self.cache_hit_rate:.0%}"
         cost = "n/a" if self.cost_usd is None else f"${self.cost_usd:,.4f}"
         return (
-            f"in {self.input_tokens:,} · out {self.output_tokens:,} · cache write "
-            f"{self.cache_creation_input_tokens:,} · cache read {self.cache_read_input_tokens:,}"
-            f" · cache hit {hit} · {cost}"
+            f"input {self.total_input_tokens:,} (new {self.input_tokens:,} · cache write "
+            f"{self.cache_creation_input_tokens:,} · cache read {self.cache_read_input_tokens:,})"
+            f" · output {self.output_tokens:,} · cache hit {hit} · {cost}"
         )
 
 
@@ -86,6 +86,10 @@ class UsageLedger:
         return total(self.snapshot())
 
 
+def _requests(count: int) -> str:
+    return f"{count} request" + ("" if count == 1 else "s")
+
+
 def render_meter(ledger: UsageLedger) -> None:
     import streamlit as st
 
@@ -94,8 +98,8 @@ def render_meter(ledger: UsageLedger) -> None:
         st.caption("**Tokens** · no requests yet")
         return
     last, session = ledger.last_turn(), ledger.session()
-    st.caption(f"**Tokens, this turn** ({last.requests} requests): {last.summary()}")
-    st.caption(f"**Tokens, session** ({session.requests} requests): {session.summary()}")
+    st.caption(f"**Tokens, this turn** ({_requests(last.requests)}): {last.summary()}")
+    st.caption(f"**Tokens, session** ({_requests(session.requests)}): {session.summary()}")
     with st.expander("Usage per request", expanded=False):
         # A markdown table, not st.dataframe: that would import pandas and pyarrow (seconds) mid-stream.
         rows = ["| turn | input | output | cache write | cache read | cost |", "|---:" * 6 + "|"]
