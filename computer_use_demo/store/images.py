@@ -10,8 +10,6 @@ reference to a missing file. `ConversationStore.prune_orphan_images` sweeps such
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import hashlib
 import os
@@ -20,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .messages import decode_base64_image, inline_image_block, map_image_blocks
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 STORED_SOURCE = "stored"
@@ -81,34 +81,27 @@ class ImageFiles:
 
 def externalize_images(value: Any, files: ImageFiles, found: list[ImageRef]) -> Any:
     """A copy of `value` whose base64 image sources are written to `files` and replaced by references."""
-    if isinstance(value, list):
-        return [externalize_images(item, files, found) for item in value]
-    if not isinstance(value, dict):
-        return value
-    source = value.get("source")
-    if value.get("type") == "image" and isinstance(source, dict) and source.get("type") == "base64":
-        try:
-            data = base64.b64decode(source["data"], validate=True)
-        except (binascii.Error, KeyError, TypeError):
-            return dict(value)  # not decodable: keep it inline, as given
-        ref = files.put(data, source.get("media_type", "image/png"))
+
+    def store(block: dict[str, Any]) -> dict[str, Any]:
+        data = decode_base64_image(block)
+        if data is None:
+            return dict(block)  # not decodable: keep it inline, as given
+        ref = files.put(data, block["source"].get("media_type", "image/png"))
         found.append(ref)
         stored = {"type": STORED_SOURCE, "media_type": ref.media_type, "sha256": ref.sha256}
-        return {**value, "source": stored}
-    return {key: externalize_images(item, files, found) for key, item in value.items()}
+        return {**block, "source": stored}
+
+    return map_image_blocks(value, "base64", store)
 
 
 def restore_images(value: Any, files: ImageFiles) -> Any:
     """The inverse of `externalize_images`; a file that has gone becomes a short text placeholder."""
-    if isinstance(value, list):
-        return [restore_images(item, files) for item in value]
-    if not isinstance(value, dict):
-        return value
-    source = value.get("source")
-    if value.get("type") == "image" and isinstance(source, dict) and source.get("type") == STORED_SOURCE:
+
+    def load(block: dict[str, Any]) -> dict[str, Any]:
+        source = block["source"]
         data = files.read(ImageRef(source["sha256"], source["media_type"]))
         if data is None:
             return {"type": "text", "text": MISSING_IMAGE_TEXT}
-        encoded = base64.b64encode(data).decode("ascii")
-        return {**value, "source": {"type": "base64", "media_type": source["media_type"], "data": encoded}}
-    return {key: restore_images(item, files) for key, item in value.items()}
+        return inline_image_block(block, data, source["media_type"])
+
+    return map_image_blocks(value, STORED_SOURCE, load)

@@ -16,13 +16,13 @@ flushed as the run goes, so a run killed midway still leaves a readable trajecto
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..store.messages import decode_base64_image, inline_image_block, map_image_blocks
 
 FORMAT_NAME = "computer-use-trajectory"
 FORMAT_VERSION = 1
@@ -146,30 +146,22 @@ def load_trajectory(folder: Path | str) -> Trajectory:
 def blocks_with_image_files(value: Any, save: Any) -> Any:
     """A copy of content blocks with base64 images replaced by file references; `save(bytes, media_type)`
     writes one image and returns its relative path."""
-    if isinstance(value, list):
-        return [blocks_with_image_files(item, save) for item in value]
-    if not isinstance(value, dict):
-        return value
-    source = value.get("source")
-    if value.get("type") == "image" and isinstance(source, dict) and source.get("type") == "base64":
-        try:
-            data = base64.b64decode(source["data"], validate=True)
-        except (binascii.Error, KeyError, TypeError):
-            return value
-        media_type = source.get("media_type", "image/png")
-        return {**value, "source": {"type": "file", "media_type": media_type, "path": save(data, media_type)}}
-    return {key: blocks_with_image_files(item, save) for key, item in value.items()}
+
+    def to_file(block: dict[str, Any]) -> dict[str, Any]:
+        data = decode_base64_image(block)
+        if data is None:
+            return block
+        media_type = block["source"].get("media_type", "image/png")
+        return {**block, "source": {"type": "file", "media_type": media_type, "path": save(data, media_type)}}
+
+    return map_image_blocks(value, "base64", to_file)
 
 
 def blocks_with_inline_images(value: Any, folder: Path) -> Any:
     """The inverse of `blocks_with_image_files`, for the viewer and for exporting back to API messages."""
-    if isinstance(value, list):
-        return [blocks_with_inline_images(item, folder) for item in value]
-    if not isinstance(value, dict):
-        return value
-    source = value.get("source")
-    if value.get("type") == "image" and isinstance(source, dict) and source.get("type") == "file":
-        data = (folder / source["path"]).read_bytes()
-        encoded = base64.b64encode(data).decode("ascii")
-        return {**value, "source": {"type": "base64", "media_type": source["media_type"], "data": encoded}}
-    return {key: blocks_with_inline_images(item, folder) for key, item in value.items()}
+
+    def inline(block: dict[str, Any]) -> dict[str, Any]:
+        source = block["source"]
+        return inline_image_block(block, (folder / source["path"]).read_bytes(), source["media_type"])
+
+    return map_image_blocks(value, "file", inline)

@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-CONFIG_DIR_ENV = "ANTHROPIC_CONFIG_DIR"
+from ..store.paths import config_dir
+
 API_KEY_FILE = "api_key"
 SYSTEM_PROMPT_FILE = "system_prompt"
 ERRORS_FILE = "errors.jsonl"
@@ -25,8 +26,7 @@ ERRORS_MAX_BYTES = 1_000_000
 
 
 def default_config_dir() -> Path:
-    configured = os.environ.get(CONFIG_DIR_ENV, "").strip()
-    return Path(configured).expanduser() if configured else Path.home() / ".anthropic"
+    return config_dir(create=False)
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int) -> None:
