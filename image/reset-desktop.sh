@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Puts the desktop back to its starting state: closes every app window, then restarts the window
-# manager and the panel through the supervisor. Xvfb, VNC and the chat keep running, so viewers stay
-# connected. Called by the UI's Reset button; run it inside the stack's environment (DISPLAY_NUM, STACK_RUN_DIR).
+# Puts the desktop back to its starting state: asks every app window to close, then restarts every
+# desktop component through the supervisor: the X server (which takes the window manager, the panel,
+# x11vnc and any app left behind with it) and noVNC. The chat and the combined page keep running, and
+# noVNC viewers reconnect by themselves. Called by the UI's Reset button; run it inside the stack's
+# environment (DISPLAY_NUM, STACK_RUN_DIR).
 set -euo pipefail
 LOG_TAG=reset
 source "$(dirname "$0")/lib.sh"
@@ -36,7 +38,7 @@ if ((${#app_pids[@]})); then
   kill -KILL "${app_pids[@]}" 2>/dev/null || true
 fi
 
-# The supervisor restarts the window manager and the panel as soon as they are gone.
+# The supervisor brings back whatever is gone: a new X server first, then its clients.
 supervised=0
 if [[ -f $STACK_RUN_DIR/supervisor.pid ]] && kill -0 "$(cat "$STACK_RUN_DIR/supervisor.pid")" 2>/dev/null; then
   supervised=1
@@ -48,9 +50,17 @@ restarted() {
   [[ -n $now && $now != "$2" ]] && "$COMPONENT_DIR/$1.sh" ready
 }
 if ((supervised)); then
-  for pid in $panel_pid $wm_pid; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait_until 15 restarted mutter "$wm_pid" || { log "the window manager did not come back"; exit 1; }
-  wait_until 15 restarted tint2 "$panel_pid" || { log "the panel did not come back"; exit 1; }
+  desktop_components=(xvfb mutter tint2 x11vnc novnc)
+  declare -A before=()
+  for name in "${desktop_components[@]}"; do before[$name]=$(pid_of "$name" || true); done
+  for name in xvfb novnc; do
+    [[ -n ${before[$name]} ]] && kill -TERM "${before[$name]}" 2>/dev/null || true
+  done
+  for name in "${desktop_components[@]}"; do
+    wait_until 20 restarted "$name" "${before[$name]}" || { log "$name did not come back"; exit 1; }
+  done
+else
+  log "no supervisor: only the app windows were closed"
 fi
 xdotool mousemove $((WIDTH / 2)) $((HEIGHT / 2)) 2>/dev/null || true
 log "desktop reset"

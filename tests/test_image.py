@@ -118,7 +118,7 @@ def test_image_builds_runs_and_restarts(engine: None, tmp_path: Path) -> None:
         report.check("runs as the non-root user", lambda: _runs_as_user(desktop))
         report.check("healthcheck script passes", lambda: _healthcheck(container))
         report.check(
-            "reset closes apps, restarts the window manager",
+            "reset closes apps, restarts the desktop",
             lambda: checks.check_reset_closes_apps(desktop, "/home/computeruse/image/reset-desktop.sh"),
         )
         checks.run_restart_checks(desktop, report, "docker run")

@@ -165,19 +165,23 @@ def test_killed_component_is_back_within_5_seconds(native_stack: NativeStack, co
 
 
 @pytest.mark.slow
-def test_reset_closes_apps_and_restarts_the_window_manager(native_stack: NativeStack) -> None:
+def test_reset_closes_apps_and_restarts_every_desktop_component(native_stack: NativeStack) -> None:
     desktop = native_stack.desktop
     display_env = {**native_stack.env, "DISPLAY": f":{native_stack.env['DISPLAY_NUM']}"}
     app = subprocess.Popen(["xterm"], env=display_env, start_new_session=True)
     try:
         assert checks.wait_for(lambda: f"{app.pid}" in _client_pids(desktop), 15), "xterm never mapped"
-        wm_before = desktop.pid("mutter")
+        components = ("xvfb", "mutter", "tint2", "x11vnc", "novnc")
+        before = {name: desktop.pid(name) for name in components}
+        chat_before = desktop.pid("streamlit")
         done = subprocess.run(
             [str(RESET_SCRIPT)], env=native_stack.env, capture_output=True, text=True, timeout=60
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert app.wait(timeout=5) is not None
-        assert desktop.pid("mutter") not in (None, wm_before)
+        for name in components:
+            assert desktop.pid(name) not in (None, before[name]), f"{name} was not restarted"
+        assert desktop.pid("streamlit") == chat_before, "the chat must survive a desktop reset"
         assert checks.check_window_manager(desktop)[0]
         assert checks.wait_for(lambda: checks.check_panel_on_screen(desktop)[0], 10)
     finally:

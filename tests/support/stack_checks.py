@@ -324,17 +324,18 @@ def run_restart_checks(desktop: Desktop, report: CheckReport, label: str = "") -
 
 
 def check_reset_closes_apps(desktop: Desktop, reset_script: str) -> tuple[bool, str]:
-    """The chat's Reset: an open app window goes away and the window manager is a new process."""
+    """The chat's Reset: an open app window goes away; the X server and window manager are new processes."""
     # By class: the shell inside the xterm soon rewrites its title.
     probe = ["xdotool", "search", "--class", "^ResetProbe$"]
     desktop.run(["sh", "-c", "setsid xterm -class ResetProbe >/dev/null 2>&1 &"])
     if not wait_for(lambda: desktop.run(probe).returncode == 0, 15):
         return False, "the probe xterm never appeared"
-    wm_before = desktop.pid("mutter")
+    wm_before, x_before = desktop.pid("mutter"), desktop.pid("xvfb")
     done = desktop.run([reset_script])
     if done.returncode != 0:
         return False, f"reset failed ({done.returncode}): {(done.stdout + done.stderr)[-500:]}"
     gone = bool(wait_for(lambda: desktop.run(probe).returncode != 0, 5))
-    wm_after = desktop.pid("mutter")
-    ok = gone and wm_after not in (None, wm_before) and check_window_manager(desktop)[0]
-    return ok, f"probe window closed: {gone}, window manager pid {wm_before} -> {wm_after}"
+    wm_after, x_after = desktop.pid("mutter"), desktop.pid("xvfb")
+    restarted = wm_after not in (None, wm_before) and x_after not in (None, x_before)
+    ok = gone and restarted and check_window_manager(desktop)[0]
+    return ok, f"probe window closed: {gone}, mutter {wm_before} -> {wm_after}, Xvfb {x_before} -> {x_after}"
