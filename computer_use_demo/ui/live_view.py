@@ -2,7 +2,8 @@
 
 The script thread waits on the run's change signal (no busy polling), then updates placeholders. Touching
 `st.session_state` and writing elements are Streamlit's yield points: that is where a click on Stop or a new
-chat message interrupts this wait with a rerun, which the next script run picks up.
+chat message interrupts this wait with a rerun, which the next script run picks up. A reload or a closed
+tab ends this script run but not the run it follows (see `follow_run`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from .runner import LoopRun, PartialBlock
 # Redraw the growing text at most this often, so a fast stream does not flood the browser.
 MIN_REDRAW_SECONDS = 0.1
 STATUS_EVERY_SECONDS = 0.5
+# How long a stopped script waits to learn whether its browser left (see `browser_disconnected`).
+DISCONNECT_GRACE_SECONDS = 0.5
+DISCONNECT_POLL_SECONDS = 0.02
 
 
 def _render_partial(partial: list[PartialBlock]) -> None:
@@ -33,14 +37,40 @@ def _render_partial(partial: list[PartialBlock]) -> None:
 def follow_run(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None = None) -> None:
     """Render `run`'s live items below what is on screen until it finishes.
 
-    Streamlit's own Stop (in the page header) ends the script with `StopException`: that stops the run too.
-    A rerun (Stop button, new message) is not a stop: the next script run picks the run up again.
+    Streamlit ends the script with `StopException` both for its own Stop (in the page header) and when the
+    browser goes away (a reload, a closed tab). The header Stop stops the run too; a browser that left does
+    not: the run goes on, saving as it goes, and a reloaded page re-attaches to it. A rerun (our Stop button,
+    a new message) is not a stop: the next script run picks the run up again.
     """
     try:
         _follow(run, hide_screenshots=hide_screenshots, on_change=on_change)
     except StopException:
-        run.cancel()
+        if not browser_disconnected():
+            run.cancel()
         raise
+
+
+def browser_disconnected(grace: float = DISCONNECT_GRACE_SECONDS) -> bool:
+    """Whether this script run's browser session has left (closed or reloaded), seen within `grace` seconds.
+
+    Streamlit has no public way to tell a closed connection from its header Stop (both raise the same
+    StopException), so this asks its runtime whether our session is still an active one. The runtime's
+    `disconnect_session` requests the script stop *before* it drops the session from the active ones, hence
+    the short poll. When it cannot tell (no runtime, as under AppTest), it answers False: a Stop, as before.
+    """
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not runtime.exists():
+        return False
+    instance = runtime.get_instance()
+    deadline = time.monotonic() + grace
+    while instance.is_active_session(ctx.session_id):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(DISCONNECT_POLL_SECONDS)
+    return True
 
 
 def _follow(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None) -> None:
