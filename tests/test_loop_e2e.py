@@ -138,8 +138,9 @@ async def test_scripted_task_on_a_real_desktop(
 ) -> None:
     notes, typed = tmp_path / "notes.txt", tmp_path / "typed.txt"
     xterm = (
+        # --norc: the machine's own shell start-up files (pyenv's rehash, say) must not delay the prompt.
         f"(DISPLAY={xdisplay.name} setsid xterm -geometry 60x15+0+0 -fa Mono -fs 10 "
-        f">/dev/null 2>&1 &) ; sleep 1; echo started"
+        f"-e bash --norc --noprofile >/dev/null 2>&1 &) ; sleep 1; echo started"
     )
     steps = [
         _computer(version, "screenshot"),
