@@ -259,9 +259,14 @@ def answer_unanswered_tool_uses(messages: list[Message], text: str = INTERRUPTED
             content = following.get("content")
             if isinstance(content, str):
                 content = following["content"] = [{"type": "text", "text": content}] if content else []
-            answered = {b.get("tool_use_id") for b in content if b.get("type") == "tool_result"}
+            answered = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
             missing = [_error_result(use, text) for use in tool_uses if use["id"] not in answered]
-            content[:0] = missing  # tool results must come first in the user turn
+            if missing:
+                # Tool results come first in the user turn, in the order of the calls.
+                answered.update((block["tool_use_id"], block) for block in missing)
+                in_order = [b for b in (answered.pop(use["id"], None) for use in tool_uses) if b is not None]
+                others = [b for b in content if b.get("type") != "tool_result"]
+                following["content"] = in_order + list(answered.values()) + others
             added += len(missing)
         index += 1
     return added

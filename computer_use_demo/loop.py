@@ -198,6 +198,8 @@ async def sampling_loop(
             await _close_tools(tools)
         return await stop("other", f"Could not set up the tools: {type(exc).__name__}: {exc}")
 
+    # The result blocks of the tool calls that finished in a turn still running: kept if the run ends.
+    in_flight: list[dict[str, Any]] | None = None
     try:
         for _iteration in range(max_iterations):
             if cancel_event is not None and cancel_event.is_set():
@@ -241,11 +243,15 @@ async def sampling_loop(
             if stop_reason == "pause_turn":
                 continue
             if stop_reason == "tool_use" and tool_uses:
+                in_flight = []
                 try:
-                    results = await _until_cancelled(tools.run_turn(tool_uses), cancel_event)
+                    results = await _until_cancelled(
+                        tools.run_turn(tool_uses, completed=in_flight), cancel_event
+                    )
                 except _Cancelled:
-                    answer_unanswered_tool_uses(messages, CANCELLED_TEXT)
+                    _keep_finished_results(messages, in_flight)
                     return await stop("cancelled", "Stopped by the user while a tool was running.")
+                in_flight = None
                 messages.append({"role": "user", "content": results})
                 for result in results:
                     await call_maybe_async(
@@ -269,7 +275,7 @@ async def sampling_loop(
         )
     except BaseException:
         # Cancelled, or a callback raised: whatever ends the run, the history stays valid to continue.
-        answer_unanswered_tool_uses(messages, CANCELLED_TEXT)
+        _keep_finished_results(messages, in_flight)
         raise
     finally:
         if own_tools:
@@ -277,6 +283,14 @@ async def sampling_loop(
         if own_client:
             with contextlib.suppress(Exception):
                 await client.close()
+
+
+def _keep_finished_results(messages: list[dict[str, Any]], finished: list[dict[str, Any]] | None) -> None:
+    """End an interrupted turn: the calls that ran keep their real results, the rest are marked not run."""
+    # `finished` is only set while a turn's tools run, so the last message is that turn's tool calls.
+    if finished and messages and messages[-1].get("role") == "assistant":
+        messages.append({"role": "user", "content": list(finished)})
+    answer_unanswered_tool_uses(messages, CANCELLED_TEXT)
 
 
 class _Cancelled(Exception):

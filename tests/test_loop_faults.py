@@ -125,6 +125,38 @@ async def test_cancel_while_a_tool_runs_leaves_a_valid_history(fake_api: FakeMes
     assert again.stop.kind == "end_turn" and fake_api.requests[-1].status == 200
 
 
+async def test_cancel_midway_through_a_batch_keeps_the_results_of_calls_that_ran(
+    fake_api: FakeMessagesAPI,
+) -> None:
+    calls = [
+        tool_use("bash", {"command": "first"}),
+        tool_use("bash", {"command": "sleep 30"}),
+        tool_use("bash", {"command": "third"}),
+    ]
+    fake_api.script(reply(*calls))
+    cancel = asyncio.Event()
+    shell = RecordingShell()
+    task = asyncio.create_task(run_loop(tools=ToolCollection(shell), cancel_event=cancel))
+    for _ in range(100):  # until the first call has run and the second is sleeping
+        if shell.commands:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.05)
+    cancel.set()
+    run = await asyncio.wait_for(task, 5)
+
+    assert run.stop.kind == "cancelled" and shell.commands == ["first"]
+    results = run.messages[-1]["content"]
+    assert [r["tool_use_id"] for r in results] == [c["id"] for c in calls]  # in the order of the calls
+    assert "is_error" not in results[0] and results[0]["content"][0]["text"] == "ran: first"
+    assert [r.get("is_error") for r in results[1:]] == [True, True]
+    assert results[2]["content"][0]["text"] == CANCELLED_TEXT
+
+    fake_api.script(reply(text("continuing")))
+    again = await run_loop(messages=run.messages)
+    assert again.stop.kind == "end_turn" and fake_api.requests[-1].status == 200
+
+
 async def test_cancel_while_streaming_drops_the_partial_answer(fake_api: FakeMessagesAPI) -> None:
     fake_api.chunk_chars = 2
     fake_api.script(reply(text("a long answer that streams slowly"), event_delay=0.05))

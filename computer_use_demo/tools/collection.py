@@ -51,12 +51,16 @@ class ToolCollection:
             log.exception("tool %s crashed", owner)
             return ToolFailure(error=f"The {owner} tool failed unexpectedly: {type(exc).__name__}: {exc}")
 
-    async def run_turn(self, tool_uses: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    async def run_turn(
+        self, tool_uses: Sequence[Mapping[str, Any]], *, completed: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
         """Run a turn's `tool_use` blocks in order and return their `tool_result` blocks.
 
         Toolset blocks stop at the first failure: every later toolset block of the
         turn is answered with the API's halt text and not executed. When the batch
         ends, the toolset may attach a fresh screenshot to the last good result.
+        `completed` receives each call's result block as soon as it is done, so a
+        caller that cancels the turn midway still knows what really ran.
         """
         results: list[tuple[Mapping[str, Any], ToolResult]] = []
         halted = False
@@ -69,6 +73,8 @@ class ToolCollection:
                 name=block["name"], tool_input=block.get("input", {}), toolset_name=toolset_name
             )
             results.append((block, result))
+            if completed is not None:
+                completed.append(tool_result_block(result, block["id"], toolset_name=toolset_name))
             if toolset_name and result.is_error:
                 halted = True
         await self._finish_toolset_batches(results)
