@@ -39,10 +39,12 @@ class TimedToolCollection(ToolCollection):
         self.timings: dict[str, ToolTiming] = {}
         self._pending: list[Mapping[str, Any]] = []
 
-    async def run_turn(self, tool_uses: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    async def run_turn(
+        self, tool_uses: Sequence[Mapping[str, Any]], *, completed: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
         self._pending = list(tool_uses)
         try:
-            return await super().run_turn(tool_uses)
+            return await super().run_turn(tool_uses, completed=completed)
         finally:
             self._pending = []
 
