@@ -11,7 +11,8 @@ case ${1:-run} in
     cd "$APP_ROOT"
     exec "$PYTHON" -m streamlit run "$STREAMLIT_APP" \
       --server.port "$STREAMLIT_PORT" --server.address "$BIND_ADDRESS" \
-      --server.headless true --server.runOnSave true --browser.gatherUsageStats false
+      --server.headless true --server.runOnSave true --browser.gatherUsageStats false \
+      --client.toolbarMode viewer
     ;;
   *) echo "usage: $0 run|ready" >&2; exit 2 ;;
 esac
