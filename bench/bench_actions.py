@@ -32,9 +32,9 @@ from PIL import Image, ImageChops
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from computer_use_demo.display.capture import ScreenCapture
-from computer_use_demo.display.settle import SettlePolicy
-from computer_use_demo.display.xdotool import Xdotool
+from computer_use_demo.desktop.capture import ScreenCapture
+from computer_use_demo.desktop.settle import SettlePolicy
+from computer_use_demo.desktop.xdotool import Xdotool
 from computer_use_demo.tools import ComputerTool20250124
 from tests.support.xvfb import XDisplay, running_xvfb
 

@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from computer_use_demo.loop import sampling_loop
+from computer_use_demo.agent.loop import sampling_loop
+from computer_use_demo.models.usage import TurnUsage
 from computer_use_demo.tools import ToolCollection
-from computer_use_demo.usage import TurnUsage
 from tests.support.fake_api import FakeMessagesAPI, RecordedRequest, reply, text, tool_use
 from tests.support.loop_tools import RecordingShell, ScreenStandIn
 

@@ -1,7 +1,7 @@
-"""`python -m computer_use_demo`: see `cli.py`."""
+"""`python -m computer_use_demo`: see `cli/main.py`."""
 
 import sys
 
-from .cli import main
+from computer_use_demo.cli.main import main
 
 sys.exit(main())

@@ -18,10 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .images import ImageFiles, ImageRef, externalize_images, restore_images
-from .messages import USAGE_FIELDS, canonical_message, clean_title, digest, texts, usage_values
-from .paths import SCREENSHOTS_DIR_NAME, database_path
-from .schema import connect, migrate
+from computer_use_demo.store.images import ImageFiles, ImageRef, externalize_images, restore_images
+from computer_use_demo.store.messages import (
+    USAGE_FIELDS,
+    canonical_message,
+    clean_title,
+    digest,
+    texts,
+    usage_values,
+)
+from computer_use_demo.store.paths import SCREENSHOTS_DIR_NAME, database_path
+from computer_use_demo.store.schema import connect, migrate
 
 DEFAULT_TITLE = "New conversation"
 

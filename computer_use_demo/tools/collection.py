@@ -10,8 +10,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .base import BaseAnthropicTool, ToolError, ToolFailure, ToolResult
-from .result_blocks import HALTED_TEXT, tool_result_block
+from computer_use_demo.tools.base import BaseAnthropicTool, ToolError, ToolFailure, ToolResult
+from computer_use_demo.tools.result_blocks import HALTED_TEXT, tool_result_block
 
 log = logging.getLogger(__name__)
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from .base import BaseAnthropicTool
-from .bash import BashTool20241022, BashTool20250124
-from .computer import ComputerTool20241022, ComputerTool20250124, ComputerTool20251124
-from .edit import EditTool20241022, EditTool20250124, EditTool20250728
-from .toolset import ComputerToolset20260801
+from computer_use_demo.tools.base import BaseAnthropicTool
+from computer_use_demo.tools.bash.tool import BashTool20241022, BashTool20250124
+from computer_use_demo.tools.computer.beta import (
+    ComputerTool20241022,
+    ComputerTool20250124,
+    ComputerTool20251124,
+)
+from computer_use_demo.tools.computer.toolset import ComputerToolset20260801
+from computer_use_demo.tools.edit.tool import EditTool20241022, EditTool20250124, EditTool20250728
 
 ToolVersion = Literal[
     "computer_use_20241022",

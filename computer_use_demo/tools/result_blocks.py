@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ToolResult
+from computer_use_demo.tools.base import ToolResult
 
 # The API's wording for toolset blocks skipped after an earlier failure in the same turn.
 HALTED_TEXT = "Not executed: an earlier computer action in this turn failed."

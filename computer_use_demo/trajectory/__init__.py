@@ -1,9 +1,9 @@
 """Trajectories: recording a run to a folder, reading it back, and replaying it on the live desktop."""
 
-from .compare import DEFAULT_THRESHOLD, Comparison, compare_screenshots
-from .format import Trajectory, TrajectoryError, load_trajectory
-from .recorder import TrajectoryRecorder
-from .replay import ReplayReport, ReplaySession, StepReport
+from computer_use_demo.trajectory.compare import DEFAULT_THRESHOLD, Comparison, compare_screenshots
+from computer_use_demo.trajectory.format import Trajectory, TrajectoryError, load_trajectory
+from computer_use_demo.trajectory.recorder import TrajectoryRecorder
+from computer_use_demo.trajectory.replay import ReplayReport, ReplaySession, StepReport
 
 __all__ = [
     "DEFAULT_THRESHOLD",

@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..store import ConversationStore
-from ..tool_setup import tool_result_from_block
-from .recorder import TrajectoryRecorder
+from computer_use_demo.store import ConversationStore
+from computer_use_demo.tools.build import tool_result_from_block
+from computer_use_demo.trajectory.recorder import TrajectoryRecorder
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:

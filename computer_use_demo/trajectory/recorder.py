@@ -14,9 +14,15 @@ from typing import Any
 
 from PIL import Image
 
-from ..store.messages import to_plain
-from ..tools.base import ToolResult
-from .format import FORMAT_NAME, FORMAT_VERSION, JSONL_NAME, SCREENSHOTS_DIR, blocks_with_image_files
+from computer_use_demo.store.messages import to_plain
+from computer_use_demo.tools.base import ToolResult
+from computer_use_demo.trajectory.format import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    JSONL_NAME,
+    SCREENSHOTS_DIR,
+    blocks_with_image_files,
+)
 
 
 class TrajectoryRecorder:

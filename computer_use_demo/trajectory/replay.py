@@ -18,9 +18,9 @@ from typing import Any
 
 from PIL import Image
 
-from ..store.messages import to_plain
-from .compare import DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, compare_screenshots
-from .format import Trajectory, blocks_with_inline_images
+from computer_use_demo.store.messages import to_plain
+from computer_use_demo.trajectory.compare import DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, compare_screenshots
+from computer_use_demo.trajectory.format import Trajectory, blocks_with_inline_images
 
 COORDINATE_FIELDS = ("coordinate", "start_coordinate")
 

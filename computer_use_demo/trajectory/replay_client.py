@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx2
 from anthropic import APIConnectionError
 
-from ..providers import (
+from computer_use_demo.models.providers import (
     DeltaCallback,
     StreamDelta,
     TurnRequest,
@@ -22,10 +22,10 @@ from ..providers import (
     call_maybe_async,
     register_provider,
 )
-from ..usage import TurnUsage
-from .format import TrajectoryError, load_trajectory
-from .replay import ReplaySession
-from .samples import sample_for_display
+from computer_use_demo.models.usage import TurnUsage
+from computer_use_demo.trajectory.format import TrajectoryError, load_trajectory
+from computer_use_demo.trajectory.replay import ReplaySession
+from computer_use_demo.trajectory.samples import sample_for_display
 
 PROVIDER_NAME = "replay"
 TRAJECTORY_ENV = "REPLAY_TRAJECTORY"

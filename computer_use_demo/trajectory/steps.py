@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .format import Trajectory
+from computer_use_demo.trajectory.format import Trajectory
 
 
 @dataclass(frozen=True)

@@ -10,25 +10,25 @@ import os
 
 import streamlit as st
 
-from .config_store import ConfigStore
-from .conversations import (
+from computer_use_demo.ui.config_store import ConfigStore
+from computer_use_demo.ui.conversations import (
     ID_KEY,
     continue_in_new_conversation,
     current_conversation,
     render_conversation_list,
     shared_store,
 )
-from .credentials import CredentialCheck, check_credentials
-from .http_log import render_exchanges
-from .live_view import follow_run
-from .rendering import render_messages
-from .reset import reset_desktop
-from .runner import settle_run
-from .sidebar import render_sidebar
-from .state import ChatSession, Settings
-from .stored_runs import start_stored_run
-from .trajectory_viewer import render_trajectory_viewer
-from .usage_meter import render_meter
+from computer_use_demo.ui.credentials import CredentialCheck, check_credentials
+from computer_use_demo.ui.http_log import render_exchanges
+from computer_use_demo.ui.live_view import follow_run
+from computer_use_demo.ui.rendering import render_messages
+from computer_use_demo.ui.reset import reset_desktop
+from computer_use_demo.ui.runner import settle_run
+from computer_use_demo.ui.sidebar import render_sidebar
+from computer_use_demo.ui.state import ChatSession, Settings
+from computer_use_demo.ui.stored_runs import start_stored_run
+from computer_use_demo.ui.trajectory_viewer import render_trajectory_viewer
+from computer_use_demo.ui.usage_meter import render_meter
 
 TITLE = "Claude Computer Use"
 CHAT_PLACEHOLDER = "Tell Claude what to do on the computer…"

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..store.paths import config_dir
+from computer_use_demo.store.paths import config_dir
 
 API_KEY_FILE = "api_key"
 SYSTEM_PROMPT_FILE = "system_prompt"

@@ -18,12 +18,12 @@ from typing import Any
 
 import streamlit as st
 
-from ..store import ConversationNotFound, ConversationStore, database_path
-from ..store.messages import USAGE_FIELDS
-from ..usage import TurnUsage
-from .loop_adapter import usage_record
-from .state import SESSION_KEY, ChatSession
-from .usage_meter import UsageLedger
+from computer_use_demo.models.usage import TurnUsage
+from computer_use_demo.store import ConversationNotFound, ConversationStore, database_path
+from computer_use_demo.store.messages import USAGE_FIELDS
+from computer_use_demo.ui.loop_adapter import usage_record
+from computer_use_demo.ui.state import SESSION_KEY, ChatSession
+from computer_use_demo.ui.usage_meter import UsageLedger
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +158,8 @@ def _delete(state: Any, store: ConversationStore, conversation_id: str) -> None:
 def _export(store: ConversationStore, conversation_id: str) -> None:
     import time
 
-    from ..trajectory.export import export_conversation
-    from .trajectory_viewer import recordings_dir
+    from computer_use_demo.trajectory.export import export_conversation
+    from computer_use_demo.ui.trajectory_viewer import recordings_dir
 
     folder = recordings_dir() / f"{conversation_id}-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
@@ -173,8 +173,8 @@ def _export(store: ConversationStore, conversation_id: str) -> None:
 
 
 def _replay_demo() -> None:
-    from ..trajectory.samples import sample_for_display
-    from .stored_runs import start_replay
+    from computer_use_demo.trajectory.samples import sample_for_display
+    from computer_use_demo.ui.stored_runs import start_replay
 
     start_replay(sample_for_display())
 

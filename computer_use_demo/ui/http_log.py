@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config_store import scrub
+from computer_use_demo.ui.config_store import scrub
 
 SECRET_HEADERS = frozenset(
     {

@@ -14,8 +14,8 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
-from .rendering import ASSISTANT_AVATAR, TOOL_AVATAR, render_block, render_thinking
-from .runner import LoopRun, PartialBlock
+from computer_use_demo.ui.rendering import ASSISTANT_AVATAR, TOOL_AVATAR, render_block, render_thinking
+from computer_use_demo.ui.runner import LoopRun, PartialBlock
 
 # Redraw the growing text at most this often, so a fast stream does not flood the browser.
 MIN_REDRAW_SECONDS = 0.1

@@ -11,15 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from .. import models as model_table
-from ..loop import LoopStop, sampling_loop
-from ..providers import DEFAULT_MODELS, APIProvider, StreamDelta
-from ..thinking import MIN_THINKING_BUDGET
-from ..tools.groups import TOOL_GROUPS_BY_VERSION
-from ..tools.result_blocks import tool_result_block
-from ..usage import TurnUsage
-from .state import Settings
-from .usage_meter import UsageRecord
+from computer_use_demo.agent.loop import LoopStop, sampling_loop
+from computer_use_demo.models import specs as model_table
+from computer_use_demo.models.providers import DEFAULT_MODELS, APIProvider, StreamDelta
+from computer_use_demo.models.thinking import MIN_THINKING_BUDGET
+from computer_use_demo.models.usage import TurnUsage
+from computer_use_demo.tools.groups import TOOL_GROUPS_BY_VERSION
+from computer_use_demo.tools.result_blocks import tool_result_block
+from computer_use_demo.ui.state import Settings
+from computer_use_demo.ui.usage_meter import UsageRecord
 
 PROVIDERS: tuple[str, ...] = tuple(p.value for p in APIProvider)
 TOOL_VERSIONS: list[str] = list(TOOL_GROUPS_BY_VERSION)

@@ -19,13 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..history import answer_unanswered_tool_uses
-from .config_store import ConfigStore
-from .errors import ErrorReport, describe_error
-from .http_log import make_exchange
-from .loop_adapter import LoopCallbacks, call_sampling_loop, tool_result_as_block, usage_record
-from .rendering import as_dict
-from .state import ChatSession, Settings
+from computer_use_demo.agent.history import answer_unanswered_tool_uses
+from computer_use_demo.ui.config_store import ConfigStore
+from computer_use_demo.ui.errors import ErrorReport, describe_error
+from computer_use_demo.ui.http_log import make_exchange
+from computer_use_demo.ui.loop_adapter import (
+    LoopCallbacks,
+    call_sampling_loop,
+    tool_result_as_block,
+    usage_record,
+)
+from computer_use_demo.ui.rendering import as_dict
+from computer_use_demo.ui.state import ChatSession, Settings
 
 
 @dataclass

@@ -13,9 +13,10 @@ from typing import Any
 
 import streamlit as st
 
+from computer_use_demo.ui.config_store import ConfigStore
+from computer_use_demo.ui.state import ChatSession, Settings
+
 from . import loop_adapter as models
-from .config_store import ConfigStore
-from .state import ChatSession, Settings
 
 PROVIDER_LABELS = {"anthropic": "Anthropic", "bedrock": "Amazon Bedrock", "vertex": "Google Vertex AI"}
 THINKING_LABELS = {"off": "Off", "extended": "Extended (token budget)", "adaptive": "Adaptive (effort)"}

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ErrorReport
-from .http_log import HttpExchange
-from .usage_meter import UsageLedger
+from computer_use_demo.ui.errors import ErrorReport
+from computer_use_demo.ui.http_log import HttpExchange
+from computer_use_demo.ui.usage_meter import UsageLedger
 
 SESSION_KEY = "chat_session"
 

@@ -16,14 +16,14 @@ from typing import Any
 
 import streamlit as st
 
-from ..run_lock import DesktopBusy, RunLock, acquire_run_lock
-from ..store import ConversationStore
-from ..trajectory import load_trajectory
-from ..trajectory.replay_client import PROVIDER_NAME, replay_model_id
-from .config_store import ConfigStore
-from .conversations import open_conversation, register_live, save_session, shared_store
-from .runner import LoopRun
-from .state import SESSION_KEY, ChatSession, Settings
+from computer_use_demo.desktop.run_lock import DesktopBusy, RunLock, acquire_run_lock
+from computer_use_demo.store import ConversationStore
+from computer_use_demo.trajectory import load_trajectory
+from computer_use_demo.trajectory.replay_client import PROVIDER_NAME, replay_model_id
+from computer_use_demo.ui.config_store import ConfigStore
+from computer_use_demo.ui.conversations import open_conversation, register_live, save_session, shared_store
+from computer_use_demo.ui.runner import LoopRun
+from computer_use_demo.ui.state import SESSION_KEY, ChatSession, Settings
 
 log = logging.getLogger(__name__)
 

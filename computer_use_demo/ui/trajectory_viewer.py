@@ -6,11 +6,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from ..store import config_dir
-from ..trajectory import TrajectoryError, load_trajectory
-from ..trajectory.format import JSONL_NAME
-from ..trajectory.samples import SAMPLES_DIR
-from ..trajectory.steps import Step, trajectory_steps
+from computer_use_demo.store import config_dir
+from computer_use_demo.trajectory import TrajectoryError, load_trajectory
+from computer_use_demo.trajectory.format import JSONL_NAME
+from computer_use_demo.trajectory.samples import SAMPLES_DIR
+from computer_use_demo.trajectory.steps import Step, trajectory_steps
 
 STEP_KEY = "trajectory_step"
 CHOICE_KEY = "trajectory_choice"
@@ -48,7 +48,7 @@ def _move(delta: int, count: int) -> None:
 
 
 def _replay(folder: Path) -> None:
-    from .stored_runs import start_replay
+    from computer_use_demo.ui.stored_runs import start_replay
 
     if start_replay(folder) is not None:
         st.session_state[REPLAY_NOTICE_KEY] = True

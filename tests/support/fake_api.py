@@ -39,7 +39,7 @@ from typing import Any
 
 import pytest
 
-from .fake_api_requests import (
+from tests.support.fake_api_requests import (
     CacheSimulator,
     InvalidRequest,
     RecordedRequest,
@@ -47,7 +47,7 @@ from .fake_api_requests import (
     prefix_units,
     validate_request,
 )
-from .fake_api_script import (
+from tests.support.fake_api_script import (
     Block,
     Turn,
     dropped_stream,
@@ -61,7 +61,7 @@ from .fake_api_script import (
     thinking,
     tool_use,
 )
-from .fake_api_wire import bedrock_frame, message_events, sse
+from tests.support.fake_api_wire import bedrock_frame, message_events, sse
 
 __all__ = [
     "Block",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from computer_use_demo.loop import LoopStop, sampling_loop
-from computer_use_demo.providers import StreamDelta
+from computer_use_demo.agent.loop import LoopStop, sampling_loop
+from computer_use_demo.models.providers import StreamDelta
+from computer_use_demo.models.usage import RunUsage, TurnUsage
 from computer_use_demo.tools import ToolCollection, ToolResult
-from computer_use_demo.usage import RunUsage, TurnUsage
 from tests.support.loop_tools import RecordingShell
 
 

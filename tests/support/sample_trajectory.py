@@ -26,9 +26,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from .fake_api import FakeMessagesAPI
-from .fake_api_script import Turn, reply, text, tool_use
-from .xvfb import XDisplay, running_xvfb
+from tests.support.fake_api import FakeMessagesAPI
+from tests.support.fake_api_script import Turn, reply, text, tool_use
+from tests.support.xvfb import XDisplay, running_xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_OUT = ROOT / "computer_use_demo" / "trajectory" / "samples" / "terminal_edit"

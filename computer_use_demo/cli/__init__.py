@@ -1,0 +1,1 @@
+"""The command line: `python -m computer_use_demo run|list|replay|export`."""

@@ -1,0 +1,1 @@
+"""One X display: capture, input, settle detection and the run lock."""

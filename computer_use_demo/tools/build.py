@@ -1,0 +1,36 @@
+"""Between the loop and the tools: building a run's tool collection, and reading results back."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from computer_use_demo.models.specs import ImageTier
+from computer_use_demo.tools import ToolCollection, ToolGroup, ToolResult
+
+
+def build_tool_collection(group: ToolGroup, *, image_tier: ImageTier) -> ToolCollection:
+    """One instance of each tool of the group; computer tools get the screenshot size tier."""
+    tools = []
+    for tool_class in group.tools:
+        accepts_tier = "image_tier" in inspect.signature(tool_class).parameters
+        tools.append(tool_class(image_tier=image_tier) if accepts_tier else tool_class())
+    return ToolCollection(*tools)
+
+
+def tool_result_from_block(block: dict[str, Any]) -> ToolResult:
+    """The `ToolResult` a `tool_result` block stands for (for `tool_output_callback`)."""
+    content = block.get("content")
+    texts: list[str] = []
+    image: str | None = None
+    if isinstance(content, str):
+        texts.append(content)
+    for item in content if isinstance(content, list) else []:
+        if item.get("type") == "text":
+            texts.append(item.get("text", ""))
+        elif item.get("type") == "image" and image is None:
+            image = (item.get("source") or {}).get("data")
+    text = "\n".join(texts) or None
+    if block.get("is_error"):
+        return ToolResult(error=text or "The tool failed.")
+    return ToolResult(output=text, base64_image=image)

@@ -1,0 +1,72 @@
+"""One run per desktop: a second claim is refused with a clear message, a dead holder frees the desktop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from computer_use_demo.desktop.run_lock import DesktopBusy, acquire_run_lock, current_holder, lock_path
+
+
+@pytest.fixture(autouse=True)
+def private_lock_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMPUTER_USE_LOCK_DIR", str(tmp_path))
+
+
+def test_second_claim_in_the_same_process_is_refused():
+    with acquire_run_lock(":7", owner="browser session", task="open firefox"):
+        with pytest.raises(DesktopBusy) as refused:
+            acquire_run_lock(":7", owner="CLI run")
+        message = str(refused.value)
+        assert "desktop :7 is busy" in message
+        assert "browser session" in message and f"pid {os.getpid()}" in message and "open firefox" in message
+        assert current_holder(":7")["owner"] == "browser session"
+    # Released: free again.
+    assert current_holder(":7") is None
+    acquire_run_lock(":7", owner="CLI run").release()
+
+
+def test_other_displays_are_independent():
+    with acquire_run_lock(":7", owner="a"), acquire_run_lock(":8", owner="b"):
+        assert lock_path(":7") != lock_path(":8")
+
+
+def test_a_killed_holder_frees_the_desktop(tmp_path):
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from computer_use_demo.desktop.run_lock import acquire_run_lock\n"
+            "lock = acquire_run_lock(':9', owner='CLI run', task='long task')\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "COMPUTER_USE_LOCK_DIR": str(tmp_path)},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(DesktopBusy, match=rf"CLI run, pid {holder.pid} .*'long task'"):
+            acquire_run_lock(":9", owner="browser session")
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        lock = acquire_run_lock(":9", owner="browser session")
+        lock.release()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_wait_gives_up_after_the_timeout():
+    with acquire_run_lock(":7", owner="a"):
+        started = time.monotonic()
+        with pytest.raises(DesktopBusy):
+            acquire_run_lock(":7", owner="b", wait_s=0.3)
+        assert time.monotonic() - started >= 0.3
