@@ -107,10 +107,12 @@ class ReplayUnavailable(APIConnectionError):
         )
 
 
-def _factory(*, api_key: str | None, base_url: str | None, max_retries: int) -> ReplayModelClient:
+def _factory(
+    *, api_key: str | None, base_url: str | None, max_retries: int, max_retry_wait_s: float
+) -> ReplayModelClient:
     """`create_client("replay")`: the recording is named by the model id (`replay:<folder>`), else
     `base_url`, $REPLAY_TRAJECTORY or the bundled sample for this desktop. The last answer has the report."""
-    del api_key, max_retries
+    del api_key, max_retries, max_retry_wait_s
     folder = base_url or os.environ.get(TRAJECTORY_ENV)
     return ReplayModelClient(default_folder=folder, append_report=True)
 

@@ -15,7 +15,10 @@ makes too many requests fails loudly. Streaming requests get SSE (`message_start
 `content_block_*` with text/input_json/thinking/signature deltas, `message_delta`,
 `message_stop`, `ping`); others get JSON. Faults: any HTTP status with an error
 body and headers (`error_reply`), a mid-stream `error` event after HTTP 200
-(`stream_error`), a connection dropped mid-answer (`dropped_stream`), slow streams (`event_delay`).
+(`stream_error`), a connection dropped mid-answer (`dropped_stream`), slow streams (`event_delay`),
+an event that is not JSON (`garbled_stream`), events out of order or for a block never started
+(`misordered_stream`), a tool input cut off mid-JSON (`cut_off_tool_input`), or any other change to the
+streamed events (`Turn.rewrite_events`).
 
 With `validate=True` (default) requests are checked like the real API checks
 them (≤ 4 cache breakpoints, every tool_use answered in the next user message,
@@ -49,10 +52,14 @@ from tests.support.fake_api_requests import (
 )
 from tests.support.fake_api_script import (
     Block,
+    Events,
     Turn,
+    cut_off_tool_input,
     dropped_stream,
     error_reply,
+    garbled_stream,
     member,
+    misordered_stream,
     next_id,
     redacted_thinking,
     reply,
@@ -68,10 +75,13 @@ __all__ = [
     "FakeMessagesAPI",
     "RecordedRequest",
     "Turn",
+    "cut_off_tool_input",
     "dropped_stream",
     "error_reply",
     "fake_api",
+    "garbled_stream",
     "member",
+    "misordered_stream",
     "redacted_thinking",
     "reply",
     "stream_error",
@@ -283,7 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         try:
             message = self._message(request, turn)
-            for count, event in enumerate(message_events(message, chunk_chars=self.fake.chunk_chars)):
+            events: Events = list(message_events(message, chunk_chars=self.fake.chunk_chars))
+            if turn.rewrite_events is not None:
+                events = turn.rewrite_events(events)
+            for count, event in enumerate(events):
                 if turn.error_after_events is not None and count == turn.error_after_events:
                     error = {"type": "error", "error": turn.error}
                     self._write_chunk(bedrock_frame(error, error=True) if bedrock else sse("error", error))
@@ -294,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return
                 if turn.event_delay:
                     time.sleep(turn.event_delay)
-                self._write_chunk(bedrock_frame(event) if bedrock else sse(event["type"], event))
+                self._write_chunk(_encode(event, bedrock=bedrock))
             self._write_chunk(b"")
         except (BrokenPipeError, ConnectionResetError):  # the client went away (cancelled)
             self.close_connection = True
@@ -308,6 +321,12 @@ class _Handler(BaseHTTPRequestHandler):
         if request is not None:
             request.status = status
             request.responded_at = time.monotonic()
+
+
+def _encode(event: Block | bytes, *, bedrock: bool) -> bytes:
+    if isinstance(event, bytes):  # a rewrite's raw wire text
+        return event
+    return bedrock_frame(event) if bedrock else sse(event["type"], event)
 
 
 # ---------------------------------------------------------------- pytest fixture

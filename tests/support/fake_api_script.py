@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.support.fake_api_wire import delta, pieces
+
 Block = dict[str, Any]
+# The events of a streamed turn, as a rewrite sees and returns them: dicts are sent as events of their own
+# type, bytes go on the wire verbatim (SSE text; on the Bedrock path they are no valid frame either).
+Events = list[Block | bytes]
 _ids = itertools.count(1)
 
 
@@ -58,6 +64,7 @@ class Turn:
     headers: dict[str, str] = field(default_factory=dict)
     event_delay: float = 0.0  # seconds between SSE events (slow streams, cancellation tests)
     drop_after_events: int | None = None  # with status 200: close the connection after this many events
+    rewrite_events: Callable[[Events], Events] | None = None  # with status 200: change the streamed events
 
     @property
     def resolved_stop_reason(self) -> str:
@@ -120,3 +127,66 @@ _ERROR_TYPES = {
     500: "api_error",
     529: "overloaded_error",
 }
+
+
+# ---------------------------------------------------------------- broken streams (HTTP 200, bad events)
+
+
+def garbled_stream(after_events: int = 3, line: bytes = b"data: {not json") -> Turn:
+    """HTTP 200, a few events, then an SSE event whose data is not JSON."""
+
+    def rewrite(events: Events) -> Events:
+        return [
+            *events[:after_events],
+            b"event: content_block_delta\n" + line + b"\n\n",
+            *events[after_events:],
+        ]
+
+    return Turn(blocks=[text("an answer with a garbled event")], rewrite_events=rewrite)
+
+
+def misordered_stream(fault: str) -> Turn:
+    """HTTP 200 and events that break the stream's rules. `fault`:
+    - "unstarted_index": a content_block_delta for an index no content_block_start opened;
+    - "wrong_delta": an input_json_delta for a text block;
+    - "delta_before_start": a block's first delta arrives before its content_block_start."""
+
+    def rewrite(events: Events) -> Events:
+        first_delta = next(i for i, e in enumerate(events) if _type(e) == "content_block_delta")
+        if fault == "unstarted_index":
+            return [
+                *events[:first_delta],
+                delta(7, {"type": "text_delta", "text": "x"}),
+                *events[first_delta:],
+            ]
+        if fault == "wrong_delta":
+            wrong = delta(0, {"type": "input_json_delta", "partial_json": '{"a": 1}'})
+            return [*events[:first_delta], wrong, *events[first_delta + 1 :]]
+        if fault == "delta_before_start":
+            start = first_delta - 1
+            return [*events[:start], events[first_delta], events[start], *events[first_delta + 1 :]]
+        raise ValueError(f"unknown stream fault {fault!r}")
+
+    return Turn(blocks=[text("an answer whose events are out of order")], rewrite_events=rewrite)
+
+
+def cut_off_tool_input(
+    name: str, partial_json: str, *, id: str | None = None, stop_reason: str = "max_tokens", chunk: int = 7
+) -> Turn:
+    """A tool_use whose streamed input JSON is `partial_json` (cut off mid-value, as at max_tokens)."""
+    block = tool_use(name, {}, id=id)
+
+    def rewrite(events: Events) -> Events:
+        start = next(i for i, e in enumerate(events) if _type(e) == "content_block_start")
+        index = events[start]["index"]  # type: ignore[index]
+        kept = [e for e in events if not (_type(e) == "content_block_delta" and e["index"] == index)]  # type: ignore[index]
+        inputs = [
+            delta(index, {"type": "input_json_delta", "partial_json": p}) for p in pieces(partial_json, chunk)
+        ]
+        return [*kept[: start + 1], *inputs, *kept[start + 1 :]]
+
+    return Turn(blocks=[block], stop_reason=stop_reason, rewrite_events=rewrite)
+
+
+def _type(event: Block | bytes) -> str | None:
+    return event.get("type") if isinstance(event, dict) else None

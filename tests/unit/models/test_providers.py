@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -116,7 +117,7 @@ async def test_stream_error_retry_is_bounded(fake_api: FakeMessagesAPI) -> None:
     client = SDKModelClient(
         AsyncAnthropic(api_key="k", base_url=fake_api.base_url),
         stream_error_retries=2,
-        stream_retry_delay=0.001,
+        retry_delay=0.001,
     )
     with pytest.raises(APIStatusError) as caught:
         await client.stream_turn(request(), deltas.append)
@@ -128,7 +129,7 @@ async def test_stream_error_retry_is_bounded(fake_api: FakeMessagesAPI) -> None:
 
 async def test_non_retryable_stream_error_is_raised_at_once(fake_api: FakeMessagesAPI) -> None:
     fake_api.script(stream_error(after_events=2, error_type="invalid_request_error", message="bad"))
-    client = SDKModelClient(AsyncAnthropic(api_key="k", base_url=fake_api.base_url), stream_retry_delay=0.001)
+    client = SDKModelClient(AsyncAnthropic(api_key="k", base_url=fake_api.base_url), retry_delay=0.001)
     with pytest.raises(APIStatusError):
         await client.stream_turn(request())
     await client.close()
@@ -137,7 +138,7 @@ async def test_non_retryable_stream_error_is_raised_at_once(fake_api: FakeMessag
 
 async def test_stream_retry_then_success_reports_the_retries(fake_api: FakeMessagesAPI) -> None:
     fake_api.script(stream_error(after_events=5), reply(text("fine")))
-    client = SDKModelClient(AsyncAnthropic(api_key="k", base_url=fake_api.base_url), stream_retry_delay=0.001)
+    client = SDKModelClient(AsyncAnthropic(api_key="k", base_url=fake_api.base_url), retry_delay=0.001)
     response = await client.stream_turn(request())
     await client.close()
     assert response.stream_retries == 1 and response.content == [{"type": "text", "text": "fine"}]
@@ -146,7 +147,7 @@ async def test_stream_retry_then_success_reports_the_retries(fake_api: FakeMessa
 async def test_connection_dropped_mid_answer_is_retried(fake_api: FakeMessagesAPI) -> None:
     fake_api.script(dropped_stream(after_events=4), reply(text("whole")))
     deltas: list[StreamDelta] = []
-    client = SDKModelClient(AsyncAnthropic(api_key="k", base_url=fake_api.base_url), stream_retry_delay=0.001)
+    client = SDKModelClient(AsyncAnthropic(api_key="k", base_url=fake_api.base_url), retry_delay=0.001)
     response = await client.stream_turn(request(), deltas.append)
     await client.close()
     assert response.content == [{"type": "text", "text": "whole"}] and response.stream_retries == 1
@@ -162,7 +163,7 @@ async def test_bedrock_over_aws_event_stream(monkeypatch: pytest.MonkeyPatch) ->
         api.script(reply(text("on bedrock"), call), stream_error(after_events=3), reply(text("again")))
         client = create_client("bedrock")
         assert isinstance(client, SDKModelClient) and isinstance(client.sdk, AsyncAnthropicBedrock)
-        client.stream_retry_delay = 0.001
+        client.retry = dataclasses.replace(client.retry, delay_s=0.001)
         first = await client.stream_turn(request(model="us.anthropic.claude-sonnet-4-6"))
         second = await client.stream_turn(request(model="us.anthropic.claude-sonnet-4-6"))
         await client.close()
@@ -229,7 +230,7 @@ class CannedClient:
 async def test_a_registered_provider_drives_the_loop_without_http() -> None:
     made: list[CannedClient] = []
 
-    def factory(*, api_key, base_url, max_retries) -> CannedClient:
+    def factory(*, api_key, base_url, max_retries, max_retry_wait_s) -> CannedClient:
         made.append(
             CannedClient([[tool_use("bash", {"command": "echo hi"})], [{"type": "text", "text": "bye"}]])
         )
