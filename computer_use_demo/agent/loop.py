@@ -95,7 +95,7 @@ async def run_loop(
     try:
         run.plan = RequestPlan.build(config, tools.to_params())
     except Exception as exc:  # e.g. no X display: the user must see it, the history stays as it was
-        log.exception("could not set up the %s tools", config.tool_version)
+        log.info("could not set up the %s tools", config.tool_version, exc_info=True)
         return await run.finish(tools_failed_stop(exc))
     try:
         for number in range(1, config.max_iterations + 1):

@@ -59,7 +59,7 @@ class RunResources:
                 group = TOOL_GROUPS_BY_VERSION[config.tool_version]
                 self.tools = build_tool_collection(group, image_tier=config.resolved_image_tier)
             except Exception as exc:  # e.g. no X display: the user must see it, the history stays as it was
-                log.exception("could not set up the %s tools", config.tool_version)
+                log.info("could not set up the %s tools", config.tool_version, exc_info=True)
                 return tools_failed_stop(exc)
         return None
 

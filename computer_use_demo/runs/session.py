@@ -118,7 +118,8 @@ class RunSession:
                 await hooks.on_stop(failed)
             outcome.stop = failed or await self._loop(hooks, cancel_event)
         except Exception as exc:  # the store, the recorder or a hook failed: the history is still valid
-            log.exception("the run failed")
+            # The stop says it in one line; the traceback is for whoever turns logging up.
+            log.info("the run failed", exc_info=True)
             outcome.stop = error_stop(exc)
             with contextlib.suppress(Exception):
                 await hooks.on_stop(outcome.stop)
@@ -185,6 +186,6 @@ class RunSession:
         try:
             step()
         except Exception as exc:
-            log.exception("%s", what.rstrip(": "))
+            log.info("%s", what.rstrip(": "), exc_info=True)
             if outcome.stop.kind in ("end_turn", "cancelled"):
                 outcome.stop = error_stop(exc, what)
