@@ -13,6 +13,7 @@ with a one-line message, and the history stays valid to continue. A front end ad
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
@@ -42,7 +43,7 @@ class RunOutcome:
     stop: LoopStop
     model_calls: int = 0
     tool_calls: int = 0  # calls that ran to the end
-    usage: RunUsage = field(default_factory=lambda: RunUsage(model=""))
+    usage: RunUsage = field(default_factory=lambda: RunUsage(model=""))  # of this run
     check_failure: str | None = None  # why a run that ended normally failed its check (a diverged replay)
     trajectory: Path | None = None
 
@@ -106,10 +107,12 @@ class RunSession:
         self._stored: StoreHooks | None = None
         self._recorder: RecorderHooks | None = None
 
-    async def run(self, cancel_event: Any = None) -> RunOutcome:
+    async def run(self, cancel_event: asyncio.Event | None = None) -> RunOutcome:
         """Run until Claude stops, the user cancels (`cancel_event`), or something fails."""
-        outcome = RunOutcome(stop=LoopStop("other", "The run ended without saying why."))
-        outcome.usage = RunUsage(model=self.config.model)
+        outcome = RunOutcome(
+            stop=LoopStop("other", "The run ended without saying why."),
+            usage=RunUsage(model=self.config.model),
+        )
         hooks = HookChain(self.front_end)
         try:
             hooks = HookChain(*self._prepare(), _Tally(outcome), self.front_end)
@@ -153,7 +156,7 @@ class RunSession:
             own.append(self._recorder)
         return own
 
-    async def _loop(self, hooks: RunHooks, cancel_event: Any) -> LoopStop:
+    async def _loop(self, hooks: RunHooks, cancel_event: asyncio.Event | None) -> LoopStop:
         client, tools = self._resources.client, self._resources.tools
         assert client is not None and tools is not None
         return await run_loop(

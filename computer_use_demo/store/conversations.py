@@ -359,14 +359,8 @@ class ConversationStore:
 
     def started_tool_calls(self, conversation_id: str) -> set[str]:
         """The ids of every call of the conversation that began running."""
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT DISTINCT tool_use_id FROM tool_calls WHERE conversation_id = ?", (conversation_id,)
-            )
-            .fetchall()
-        )
-        return {row["tool_use_id"] for row in rows}
+        sql = "SELECT DISTINCT tool_use_id FROM tool_calls WHERE conversation_id = ?"
+        return {row["tool_use_id"] for row in self._conn().execute(sql, (conversation_id,))}
 
     def tool_calls(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every call in the order they started; `created_at` is when it finished (when it started, for a
