@@ -11,6 +11,15 @@ from computer_use_demo.models.usage import RunUsage, TurnUsage
 from computer_use_demo.runs.hooks import RunHooks, call_hook
 from computer_use_demo.tools import ToolResult
 
+CALLBACK_NAMES = (
+    "output_callback",
+    "tool_output_callback",
+    "api_response_callback",
+    "stream_callback",
+    "usage_callback",
+    "stop_callback",
+)
+
 
 class CallbackHooks(RunHooks):
     def __init__(

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from anthropic import APIStatusError
 
-from computer_use_demo.agent.callbacks import CallbackHooks
+from computer_use_demo.agent.callbacks import CALLBACK_NAMES, CallbackHooks
 from computer_use_demo.agent.errors import safe_attr
 from computer_use_demo.agent.history import (
     DEFAULT_PRUNE_INTERVAL,
@@ -58,7 +58,7 @@ from computer_use_demo.models.providers import (
 )
 from computer_use_demo.models.specs import ImageTier, ThinkingEffort, ThinkingMode
 from computer_use_demo.models.usage import RunUsage, TurnUsage
-from computer_use_demo.runs.config import RunConfig
+from computer_use_demo.runs.config import SETTING_NAMES, RunConfig
 from computer_use_demo.runs.hooks import RunHooks, call_hook
 from computer_use_demo.tools import ToolCollection, ToolResult, ToolVersion
 from computer_use_demo.tools.build import tool_result_from_block
@@ -274,32 +274,10 @@ async def sampling_loop(
     then CancelledError propagates). `client`/`tools`: bring your own (they are then not closed here).
     `max_retries`: the SDK's retries of 408/409/429/5xx and connection errors (honouring retry-after).
     """
-    config = RunConfig(
-        provider=str(provider),
-        model=model,
-        tool_version=tool_version,
-        max_tokens=max_tokens,
-        system_prompt_suffix=system_prompt_suffix,
-        thinking_mode=thinking_mode,
-        thinking_effort=thinking_effort,
-        thinking_budget=thinking_budget,
-        only_n_most_recent_images=only_n_most_recent_images,
-        image_prune_interval=image_prune_interval,
-        prompt_caching=prompt_caching,
-        token_efficient_tools_beta=token_efficient_tools_beta,
-        image_tier=image_tier,
-        max_iterations=max_iterations,
-        base_url=base_url,
-        max_retries=max_retries,
-    )
-    hooks = CallbackHooks(
-        output_callback=output_callback,
-        tool_output_callback=tool_output_callback,
-        api_response_callback=api_response_callback,
-        stream_callback=stream_callback,
-        usage_callback=usage_callback,
-        stop_callback=stop_callback,
-    )
+    # The keywords carry the names of RunConfig's settings and of CallbackHooks' callbacks.
+    given = dict(locals())
+    config = RunConfig(**{name: given[name] for name in SETTING_NAMES} | {"provider": str(provider)})
+    hooks = CallbackHooks(**{name: given[name] for name in CALLBACK_NAMES})
     answer_unanswered_tool_uses(messages)  # a history from an earlier, interrupted run
     resources = RunResources(config, api_key, client=client, tools=tools)
     try:
