@@ -30,6 +30,8 @@ def _render_partial(partial: list[PartialBlock]) -> None:
         for block in partial:
             if block.kind == "thinking":
                 render_thinking(block.text, live=True)
+            elif block.kind == "retry":
+                st.caption(block.text)
             else:
                 st.markdown(block.text + " \u258c")
 
