@@ -11,6 +11,7 @@ from pathlib import Path
 
 CONFIG_DIR_ENV = "ANTHROPIC_CONFIG_DIR"
 DATABASE_NAME = "conversations.db"
+API_KEY_FILE = "api_key"  # the key saved by the UI
 SCREENSHOTS_DIR_NAME = "screenshots"
 
 

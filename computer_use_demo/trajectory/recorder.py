@@ -15,6 +15,7 @@ from PIL import Image
 
 from computer_use_demo.store.messages import to_plain
 from computer_use_demo.store.private_files import open_private_append, private_dir, write_private_atomic
+from computer_use_demo.store.scrub import scrub_text
 from computer_use_demo.tools.base import ToolResult
 from computer_use_demo.trajectory.format import (
     FORMAT_NAME,
@@ -65,7 +66,8 @@ class TrajectoryRecorder:
         self._write("header", {**header, **(extra or {})})
 
     def _write(self, kind: str, record: dict[str, Any]) -> None:
-        self._out.write(json.dumps({"type": kind, **record}, ensure_ascii=False) + "\n")
+        line = scrub_text(json.dumps({"type": kind, **record}, ensure_ascii=False))  # see store.scrub
+        self._out.write(line + "\n")
         self._out.flush()
 
     def _save_image(self, data: bytes, media_type: str) -> str:

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from computer_use_demo.store.paths import config_dir
+from computer_use_demo.store.paths import API_KEY_FILE, config_dir
+from computer_use_demo.store.scrub import scrub_text
 
-API_KEY_FILE = "api_key"
 SYSTEM_PROMPT_FILE = "system_prompt"
 ERRORS_FILE = "errors.jsonl"
 # The error log is trimmed to its newest entries when it grows past this many bytes.
@@ -46,11 +46,8 @@ def atomic_write_text(path: Path, text: str, *, mode: int) -> None:
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    """Replace every occurrence of a secret (of a plausible length) in `text`."""
-    for secret in secrets:
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, "[redacted]")
-    return text
+    """`text` without the configured API keys and without `secrets` (of a plausible length)."""
+    return scrub_text(text, extra=secrets)
 
 
 @dataclass
