@@ -8,15 +8,13 @@ server stands for "another host" and counts every request that reaches it.
 from __future__ import annotations
 
 import contextlib
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 
+from tests.support.counting_http import CountingServer
 from tests.support.streamlit_app import ROOT, chromium_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,52 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 STREAMLIT_PORT, NOVNC_PORT = 18501, 16080  # config.js's ports; nothing needs to listen there
 
 
-class _Server:
-    def __init__(self, directory: Path | None = None) -> None:
-        self.requests: list[str] = []
-        outer = self
-
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *args, **kwargs) -> None:
-                super().__init__(*args, directory=str(directory or ROOT), **kwargs)
-
-            def do_GET(self) -> None:
-                outer.requests.append(self.path)
-                if directory is not None:
-                    return super().do_GET()
-                body = b"<!doctype html><title>frame</title><p id=served>served by the override port</p>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return None
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[_Server]:
+def site(tmp_path_factory) -> Iterator[CountingServer]:
     www = tmp_path_factory.mktemp("www")
     for name in ("index.html", "page.js", "style.css"):
         shutil.copy(ROOT / "image" / "static" / name, www / name)
     (www / "config.js").write_text(
         f"window.STACK_CONFIG = {{ streamlitPort: {STREAMLIT_PORT}, novncPort: {NOVNC_PORT} }};\n"
     )
-    with _Server(www) as server:
+    with CountingServer(www) as server:
         yield server
 
 
@@ -109,7 +70,7 @@ HOSTILE = [
 @pytest.mark.parametrize("parameter", ["streamlit_port", "novnc_port"])
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_a_hostile_port_never_sends_the_page_elsewhere(site, browser, parameter, hostile) -> None:
-    with _Server() as canary:
+    with CountingServer() as canary:
         value = hostile.format(canary=canary.port)
         page = browser.new_page()
         seen: list[str] = []
@@ -133,7 +94,7 @@ def test_a_hostile_port_never_sends_the_page_elsewhere(site, browser, parameter,
 
 
 def test_a_valid_port_override_loads_the_frame_from_that_port(site, browser) -> None:
-    with _Server() as chat_server, _Server() as novnc_server:
+    with CountingServer() as chat_server, CountingServer() as novnc_server:
         page = browser.new_page()
         try:
             page.goto(
