@@ -24,11 +24,11 @@ from computer_use_demo.store.messages import (
     canonical_message,
     clean_title,
     digest,
-    texts,
     usage_values,
 )
 from computer_use_demo.store.paths import SCREENSHOTS_DIR_NAME, database_path
 from computer_use_demo.store.schema import connect, migrate
+from computer_use_demo.tools.blocks import texts_of
 
 DEFAULT_TITLE = "New conversation"
 
@@ -275,7 +275,7 @@ class ConversationStore:
         ).fetchone()
         if not row["title_is_auto"]:
             return
-        text = next((t for m in messages if m["role"] == "user" for t in texts(m["content"])), "")
+        text = next((t for m in messages if m["role"] == "user" for t in texts_of(m)), "")
         if text.strip():
             conn.execute(
                 "UPDATE conversations SET title = ?, title_is_auto = 0 WHERE id = ?",

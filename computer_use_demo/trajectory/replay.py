@@ -19,6 +19,7 @@ from typing import Any
 from PIL import Image
 
 from computer_use_demo.store.messages import to_plain
+from computer_use_demo.tools.blocks import first_image_data, texts_of
 from computer_use_demo.trajectory.compare import DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, compare_screenshots
 from computer_use_demo.trajectory.format import Trajectory, blocks_with_inline_images
 
@@ -156,10 +157,11 @@ class ReplaySession:
         if recorded is None:
             return None
         action = recorded.action
-        live_image = _first_image(block.get("content"))
+        image_data = first_image_data(block)
+        live_image = base64.b64decode(image_data) if image_data else None
         live_error = bool(block.get("is_error"))
         if live_error and not recorded.error:
-            text = _first_text(block.get("content"))
+            text = next(iter(texts_of(block)), "")
             return StepReport(recorded.turn, tool_use_id, action, None, False, f"failed live: {text[:120]}")
         if recorded.screenshot is None or live_image is None:
             if recorded.screenshot and live_image is None:
@@ -185,23 +187,6 @@ class ReplaySession:
 
 def _png_size(data: bytes) -> tuple[int, int]:
     return Image.open(io.BytesIO(data)).size
-
-
-def _first_image(content: Any) -> bytes | None:
-    for item in content if isinstance(content, list) else []:
-        source = item.get("source") if isinstance(item, dict) else None
-        if item.get("type") == "image" and isinstance(source, dict) and source.get("type") == "base64":
-            return base64.b64decode(source["data"])
-    return None
-
-
-def _first_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    for item in content if isinstance(content, list) else []:
-        if isinstance(item, dict) and item.get("type") == "text":
-            return str(item.get("text", ""))
-    return ""
 
 
 def _rescaled(tool_input: dict[str, Any], scale: tuple[float, float]) -> dict[str, Any]:
