@@ -286,7 +286,7 @@ async def test_zoom_needs_enable_zoom(hd):
         (
             ComputerTool20241022,
             {"action": "scroll", "scroll_direction": "up", "scroll_amount": 1},
-            "not allowed",
+            "is not one of",
         ),
         (ComputerTool20241022, {"action": "left_click", "text": "shift"}, "takes no text"),
         (ComputerTool20250124, {"action": "zoom", "region": [0, 0, 5, 5]}, "region"),
@@ -308,6 +308,8 @@ JUNK = st.one_of(
     st.lists(st.integers(-5000, 5000), max_size=5),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )  # fmt: skip
+FIELDS = {"action", "coordinate", "start_coordinate", "text", "key", "scroll_direction", "scroll_amount"}
+FIELDS |= {"duration", "region"}
 BAD_COORDINATE = st.one_of(
     st.lists(st.integers(-5000, 5000), min_size=0, max_size=4).filter(lambda c: len(c) != 2),
     st.tuples(st.integers(1280, 10**6), st.integers(0, 799)).map(list),
@@ -334,8 +336,10 @@ def malformed_inputs(draw):
         if tool_input["action"] != "scroll":
             del tool_input["scroll_direction"], tool_input["scroll_amount"]
     elif defect == "extra":
-        tool_input[draw(st.text(min_size=1, max_size=10).filter(lambda k: k != "action"))] = draw(JUNK)
-        tool_input["bogus_field"] = 1
+        # A field of another action (a key no action takes is ignored, so it is never the defect).
+        tool_input["action"] = draw(st.sampled_from(["screenshot", "cursor_position", "left_mouse_up"]))
+        tool_input["coordinate"] = [1, 1]
+        tool_input[draw(st.text(min_size=1, max_size=10).filter(lambda k: k not in FIELDS))] = draw(JUNK)
     elif defect == "type":
         field = draw(
             st.sampled_from(["text", "scroll_amount", "scroll_direction", "duration", "start_coordinate"])
