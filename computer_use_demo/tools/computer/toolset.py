@@ -22,7 +22,7 @@ from computer_use_demo.tools.base import (
     ToolError,
     ToolResult,
     check_schema_matches_signature,
-    format_validation_error,
+    run_validated,
 )
 from computer_use_demo.tools.computer.actions import ACTIONS, ComputerActions
 from computer_use_demo.tools.computer.beta import COORDINATE, REGION
@@ -131,9 +131,6 @@ class ComputerToolset20260801(BaseAnthropicTool):
     async def __call__(self, **tool_input: Any) -> ToolResult:
         raise ToolError("The computer toolset is called through its members (tool_use name = member).")
 
-    async def execute(self, **tool_input: Any) -> ToolResult:
-        raise ToolError("The computer toolset is called through its members.")
-
     async def call_member(self, member: str, tool_input: dict[str, Any]) -> ToolResult:
         validator = self._member_validators.get(member)
         if validator is None:
@@ -142,9 +139,11 @@ class ComputerToolset20260801(BaseAnthropicTool):
             raise ToolError(f"The computer action {member!r} is disabled.")
         if not isinstance(tool_input, dict):
             raise ToolError(f"Input for {member} must be an object.")
-        errors = sorted(validator.iter_errors(tool_input), key=lambda e: list(e.absolute_path))
-        if errors:
-            raise ToolError(f"{member}: {format_validation_error(errors[0])}")
+        return await run_validated(
+            validator, tool_input, lambda **known: self._run_member(member, known), context=f"{member}: "
+        )
+
+    async def _run_member(self, member: str, tool_input: dict[str, Any]) -> ToolResult:
         runner = self.runner
         if not ACTIONS[member].changes_screen:
             outcome = await runner.perform(member, tool_input)
