@@ -13,7 +13,7 @@
 : "${BIND_ADDRESS:=0.0.0.0}"
 : "${PYTHON:=python3}"
 : "${NOVNC_WEB:=/usr/share/novnc}"
-: "${STREAMLIT_APP:=computer_use_demo/streamlit_app.py}"
+: "${STREAMLIT_APP:=computer_use_demo/streamlit.py}"
 : "${STACK_RUN_DIR:=${TMPDIR:-/tmp}/computer-use-stack-$(id -u)-$DISPLAY_NUM}"
 DISPLAY=":$DISPLAY_NUM"
 XDG_SESSION_TYPE=x11

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit.py")
 
 
 @pytest.fixture
