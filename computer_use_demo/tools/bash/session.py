@@ -27,6 +27,7 @@ import os
 import secrets
 from dataclasses import dataclass
 
+from computer_use_demo.desktop.environment import without_secrets
 from computer_use_demo.tools.bash.output_capture import BoundedCapture
 from computer_use_demo.tools.bash.process_tree import kill_process_tree
 
@@ -131,7 +132,8 @@ class ShellSession:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            env={**os.environ, **_SESSION_ENV},
+            # Never a credential: the model reads this shell's environment (`env`, /proc/<pid>/environ).
+            env={**without_secrets(os.environ), **_SESSION_ENV},
         )
 
     async def run(self, command: str) -> CommandOutcome:
