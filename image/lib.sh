@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings and helpers for the desktop scripts. Sourced, never run.
 # Every setting comes from the environment, with the defaults the image documents.
 
@@ -15,15 +16,26 @@
 : "${NOVNC_WEB:=/usr/share/novnc}"
 : "${STREAMLIT_APP:=computer_use_demo/streamlit_app.py}"
 : "${STACK_RUN_DIR:=${TMPDIR:-/tmp}/computer-use-stack-$(id -u)-$DISPLAY_NUM}"
+# The desktop tool server's socket (the app sends every tool call there) and x11vnc's password file.
+: "${TOOL_SERVER_SOCKET:=$STACK_RUN_DIR/tools.sock}"
+: "${VNC_PASSWORD_FILE:=$STACK_RUN_DIR/vnc.passwd}"
 DISPLAY=":$DISPLAY_NUM"
 XDG_SESSION_TYPE=x11
 export APP_ROOT WIDTH HEIGHT DISPLAY_NUM VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT BIND_ADDRESS PYTHON \
-  NOVNC_WEB STREAMLIT_APP STACK_RUN_DIR DISPLAY XDG_SESSION_TYPE
+  NOVNC_WEB STREAMLIT_APP STACK_RUN_DIR DISPLAY XDG_SESSION_TYPE TOOL_SERVER_SOCKET VNC_PASSWORD_FILE
 
-IMAGE_DIR="$APP_ROOT/image"
-COMPONENT_DIR="$IMAGE_DIR/components"
-LOG_DIR="$STACK_RUN_DIR/logs"
-PID_DIR="$STACK_RUN_DIR/pids"
+# For the scripts that source this file:
+# shellcheck disable=SC2034
+{
+  IMAGE_DIR="$APP_ROOT/image"
+  COMPONENT_DIR="$IMAGE_DIR/components"
+  LOG_DIR="$STACK_RUN_DIR/logs"
+  PID_DIR="$STACK_RUN_DIR/pids"
+  # Every component, in start order. The desktop user's run the screen and everything the model can
+  # reach; the app user's hold the API key. One user runs both lists natively (supervisor.sh all).
+  DESKTOP_COMPONENTS=(xvfb mutter tint2 x11vnc novnc static tool-server)
+  APP_COMPONENTS=(streamlit)
+}
 
 log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "${LOG_TAG:-stack}" "$*"; }
 
@@ -59,6 +71,12 @@ x_ok() { xdpyinfo -display "$DISPLAY" >/dev/null 2>&1; }
 
 # Milliseconds since the epoch, for start-up timings.
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
+
+# Writes the VNC password where x11vnc reads it (0600, never on a command line).
+write_vnc_password() {
+  (umask 077 && printf '%s\n' "$1" >"$VNC_PASSWORD_FILE")
+  ((${#1} <= 8)) || log "note: VNC authentication uses only the first 8 characters of VNC_PASSWORD"
+}
 
 # Polls a readiness command until it succeeds or the timeout (seconds) runs out.
 wait_until() {

@@ -54,7 +54,7 @@ if ((supervised)); then
   declare -A before=()
   for name in "${desktop_components[@]}"; do before[$name]=$(pid_of "$name" || true); done
   for name in xvfb novnc; do
-    [[ -n ${before[$name]} ]] && kill -TERM "${before[$name]}" 2>/dev/null || true
+    if [[ -n ${before[$name]} ]]; then kill -TERM "${before[$name]}" 2>/dev/null || true; fi
   done
   for name in "${desktop_components[@]}"; do
     wait_until 20 restarted "$name" "${before[$name]}" || { log "$name did not come back"; exit 1; }
