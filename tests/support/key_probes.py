@@ -45,9 +45,10 @@ for f in @KEY_FILES@; do
     report "key-file:$f" 0 1 unreadable
   fi
 done
-files=$(find /home /tmp /root -xdev -type f -readable 2>/dev/null | wc -l)
-found=$(grep -rlsF -D skip -f <(pattern) /home /tmp /root 2>/dev/null | tr '\n' ,)
-report files-under-home-tmp-root "$(grep -c . <<<"${found//,/$'\n'}")" "$files" "$found"
+places=(/home /tmp /root /run /var/tmp /dev/shm)
+files=$(find "${places[@]}" -xdev -type f -readable 2>/dev/null | wc -l)
+found=$(grep -rlsF -D skip -f <(pattern) "${places[@]}" 2>/dev/null | tr '\n' ,)
+report files-under-home-tmp-root-run "$(grep -c . <<<"${found//,/$'\n'}")" "$files" "$found"
 """
 
 async def main():
