@@ -187,7 +187,8 @@ def test_no_desktop_process_and_no_tool_call_sees_a_credential(native_stack: Nat
         )  # fmt: skip
 
     report = run_probes(app_process, PLANTED_KEY)
-    print(f"\nnative probes: {report.summary()}")
+    hits = "; ".join(f"{p.name} {p.hits}/{p.examined} {p.detail}" for p in report.probes if p.hits)
+    print(f"\nnative probes: {report.summary()} (expected: the app's own processes) {hits}")
     tool_probes = [p for p in report.probes if not p.name.startswith(("bash proc-", "bash files"))]
     assert [p for p in tool_probes if p.hits] == [], tool_probes
     (environ_probe,) = report.named("bash proc-environ")

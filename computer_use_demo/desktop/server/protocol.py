@@ -6,7 +6,9 @@ is re-encoded on either side. A frame over the size limit, a payload that is not
 version this side does not speak are `ProtocolError`s with a message saying which.
 
 Requests carry `id` (an integer the client picks) and `op`; every request gets exactly one response
-with the same `id` and `ok`, plus `error` when `ok` is false. The ops:
+with the same `id` and `ok`, plus `error` when `ok` is false. A broken connection (bad frame, version,
+refused peer) gets one last `{"id": null, "ok": false, "fatal": true, "error": ...}` before it is closed.
+The ops:
 
 - `hello {token?}` first: `{server: {...}}`. Over TCP the token is required.
 - `open {tool_version, image_tier}`: builds that tool group on the desktop; `{tools: [description]}`.
