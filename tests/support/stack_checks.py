@@ -244,7 +244,7 @@ def check_combined_page(desktop: Desktop) -> tuple[bool, str]:
         and f"streamlitPort: {desktop.ports.streamlit_inside}" in config
         and f"novncPort: {desktop.ports.novnc_inside}" in config
         and script_status == 200
-        and "window.location.hostname" in script
+        and "window.location.origin" in script  # addresses are built from the page's own host
         and "localhost" not in page + script
     )
     return ok, f"HTTP {status}/{config_status}/{script_status}, config {config.strip()!r}"
