@@ -1,4 +1,4 @@
-.PHONY: setup test test-fast lint run bench
+.PHONY: setup test test-fast lint run bench mutation
 
 setup:
 	./setup.sh
@@ -26,3 +26,8 @@ bench:
 	.venv/bin/python bench/bench_loop.py
 	.venv/bin/python bench/bench_ui_first_token.py
 	.venv/bin/python bench/bench_store.py
+# Mutation testing of the core modules, each against its own tests, one after another (a developer command,
+# not part of `make test`; several minutes a module on 2 cores). Prints a score per module and every
+# surviving mutant that mutation/equivalents.toml does not list. ARGS, e.g. ARGS="scaling --fresh".
+mutation:
+	.venv/bin/python -m mutation.run $(ARGS)
