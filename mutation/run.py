@@ -25,7 +25,7 @@ from mutation.results import (
     matching_equivalent,
     read_statuses,
 )
-from mutation.workspace import Module, load_modules, prepare, run_mutmut, show_diff
+from mutation.workspace import Module, load_modules, prepare, run_mutmut, show_diffs
 
 HERE = Path(__file__).resolve().parent
 
@@ -59,10 +59,8 @@ def _run_module(module: Module, args: argparse.Namespace, equivalents: list[Equi
             remaining = max(1.0, deadline - time.monotonic())
             finished = run_mutmut(workspace, jobs=args.jobs, budget=remaining, mutants=survivors, log=log)
     result = ModuleResult(module.name, module.path, read_statuses(workspace, module.path), finished=finished)
-    for mutant, status in sorted(result.statuses.items()):
-        if status != "survived":
-            continue
-        diff = show_diff(workspace, mutant)
+    survived = sorted(m for m, status in result.statuses.items() if status == "survived")
+    for mutant, diff in show_diffs(workspace, survived).items():
         equivalent = matching_equivalent(equivalents, module.path, function_of(mutant, module.path), diff)
         if equivalent:
             result.equivalent.append(mutant)

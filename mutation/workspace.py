@@ -105,8 +105,24 @@ def run_mutmut(workspace: Path, *, jobs: int, budget: float, mutants: list[str],
     return True
 
 
-def show_diff(workspace: Path, mutant: str) -> str:
+# One process for all diffs: `mutmut show` per mutant costs a second or more of start-up each.
+_DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+print(json.dumps({name: get_diff_for_mutant(name) for name in json.load(sys.stdin)}))
+"""
+
+
+def show_diffs(workspace: Path, mutants: list[str]) -> dict[str, str]:
+    """Each mutant's diff against the original function, as `mutmut show` prints it."""
+    if not mutants:
+        return {}
     result = subprocess.run(
-        [_mutmut(), "show", mutant], cwd=workspace, capture_output=True, text=True, check=True
+        [sys.executable, "-c", _DIFFS],
+        cwd=workspace,
+        input=json.dumps(mutants),
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    return result.stdout
+    return json.loads(result.stdout.splitlines()[-1])
