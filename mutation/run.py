@@ -1,13 +1,13 @@
 """Mutation testing of the core modules, each against its own tests, with a score per module.
 
-    .venv/bin/python -m mutation.run [NAME ...] [--jobs 2] [--budget 900] [--fresh] [--rerun-survivors]
+    .venv/bin/python -m mutation.run [NAME ...] [--jobs 2] [--budget 900] [--fresh]
 
 NAME is a module's name in mutation/modules.toml (default: all, one after another). Each module runs in
 its own mutmut workspace (mutants/NAME/, see workspace.py); slow tests are skipped. A module that runs out
 of its time budget is stopped and scored over the mutants checked so far. Survivors listed in
 mutation/equivalents.toml are equivalent (no test can tell them apart) and left out of the score; every
-other survivor is printed with its diff, as news. `--rerun-survivors` re-tests the cached survivors
-(after adding tests) instead of trusting the cache. Exits 1 if a module scores under --fail-under.
+other survivor is printed with its diff, as news. Cached results are reused, but cached survivors are
+always tested again (tests may have been added since). Exits 1 if a module scores under --fail-under.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--budget", type=float, default=900.0, help="seconds per module (default 900)")
     parser.add_argument("--fresh", action="store_true", help="forget cached results first")
-    parser.add_argument("--rerun-survivors", action="store_true", help="re-test cached survivors")
     parser.add_argument("--fail-under", type=float, default=90.0, help="minimum score in %% (default 90)")
     return parser.parse_args(argv)
 
@@ -48,16 +47,21 @@ def _selected(modules: list[Module], names: list[str]) -> list[Module]:
     return [m for m in modules if not names or m.name in names]
 
 
+def _survivors(statuses: dict[str, str]) -> set[str]:
+    return {mutant for mutant, status in statuses.items() if status == "survived"}
+
+
 def _run_module(module: Module, args: argparse.Namespace, equivalents: list[Equivalent]) -> ModuleResult:
     workspace = prepare(module, fresh=args.fresh)
     log = workspace / "mutmut.log"
     deadline = time.monotonic() + args.budget
+    cached = _survivors(read_statuses(workspace, module.path))
     finished = run_mutmut(workspace, jobs=args.jobs, budget=args.budget, mutants=[], log=log)
-    if finished and args.rerun_survivors:
-        survivors = [m for m, s in read_statuses(workspace, module.path).items() if s == "survived"]
-        if survivors:
-            remaining = max(1.0, deadline - time.monotonic())
-            finished = run_mutmut(workspace, jobs=args.jobs, budget=remaining, mutants=survivors, log=log)
+    # mutmut keeps a cached survivor's verdict even when tests were added since: test those again.
+    stale = sorted(cached & _survivors(read_statuses(workspace, module.path)))
+    if finished and stale:
+        remaining = max(1.0, deadline - time.monotonic())
+        finished = run_mutmut(workspace, jobs=args.jobs, budget=remaining, mutants=stale, log=log)
     result = ModuleResult(module.name, module.path, read_statuses(workspace, module.path), finished=finished)
     survived = sorted(m for m, status in result.statuses.items() if status == "survived")
     for mutant, diff in show_diffs(workspace, survived).items():
