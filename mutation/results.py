@@ -2,7 +2,8 @@
 
 An equivalent mutant is listed in equivalents.toml by module, function and the changed lines (before and
 after, whitespace-insensitive) rather than by mutmut's numbered name, so the list survives edits elsewhere
-in the function that renumber the mutants.
+in the function that renumber the mutants. A function that only runs while its module is imported is
+listed whole ([[import_time]]): mutmut switches a mutant on after the import, so no test can see it.
 """
 
 from __future__ import annotations
@@ -51,13 +52,19 @@ class ModuleResult:
 
 
 def load_equivalents(path: Path) -> list[Equivalent]:
-    entries = tomllib.loads(path.read_text()).get("equivalent", [])
-    return [
+    """The listed equivalents; an [[import_time]] entry stands for every mutant of its function."""
+    listed = tomllib.loads(path.read_text())
+    equivalents = [
         Equivalent(
             e["module"], e["function"], _normalise(e["before"]), _normalise(e["after"]), e["why"].strip()
         )
-        for e in entries
+        for e in listed.get("equivalent", [])
     ]
+    equivalents += [
+        Equivalent(e["module"], e["function"], (), (), e["why"].strip())
+        for e in listed.get("import_time", [])
+    ]
+    return equivalents
 
 
 def _normalise(lines: list[str] | str) -> tuple[str, ...]:
@@ -101,13 +108,12 @@ def changed_lines(diff: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def matching_equivalent(
     equivalents: list[Equivalent], module_path: str, function: str, diff: str
 ) -> Equivalent | None:
-    before, after = changed_lines(diff)
+    changed = changed_lines(diff)
     for equivalent in equivalents:
-        if (equivalent.module, equivalent.function, equivalent.before, equivalent.after) == (
-            module_path,
-            function,
-            before,
-            after,
-        ):
+        if (equivalent.module, equivalent.function) != (module_path, function):
+            continue
+        if not equivalent.before and not equivalent.after:  # a function that runs only at import
+            return equivalent
+        if (equivalent.before, equivalent.after) == changed:
             return equivalent
     return None

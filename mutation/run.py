@@ -76,8 +76,8 @@ def _run_module(module: Module, args: argparse.Namespace, equivalents: list[Equi
 
 def _table(results: list[ModuleResult]) -> str:
     header = (
-        "score = killed / (mutants - equivalent - not checked); equivalent mutants "
-        "(mutation/equivalents.toml) are left out\n"
+        "score = killed / (mutants - equivalent - unchecked); equivalent mutants (and those of functions "
+        "that run only at import), listed in mutation/equivalents.toml, are left out\n"
         f"{'module':<52} {'mutants':>7} {'equiv':>5} {'killed':>6} {'survived':>8} {'unchecked':>9} "
         f"{'score':>7}"
     )
