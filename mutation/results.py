@@ -15,8 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# mutmut's exit codes (mutmut/stats.py). A timeout means the tests noticed (the mutant hung them).
-KILLED_CODES = {1, 3, 24, -24, 36, 152, 255}
+# mutmut's exit codes (mutmut/stats.py). A timeout (the mutant hung the tests) or a crash of the test
+# process (-11, or -9 after the CPU limit) means the tests noticed too.
+KILLED_CODES = {1, 3, 24, -24, 36, 152, 255, -11, -9}
 SURVIVED_CODES = {0, 5, 33, 35}  # survived, no tests ran, no test covers it, suspicious
 _MUTANT_SUFFIX = re.compile(r"__mutmut_\d+$")
 
@@ -73,12 +74,19 @@ def _normalise(lines: list[str] | str) -> tuple[str, ...]:
     return tuple(" ".join(line.split()) for line in lines if line.strip())
 
 
-def read_statuses(workspace: Path, module_path: str) -> dict[str, str]:
+def _meta(workspace: Path, module_path: str) -> dict:
     meta = workspace / "mutants" / (module_path + ".meta")
-    if not meta.exists():
-        return {}
-    codes = json.loads(meta.read_text())["exit_code_by_key"]
+    return json.loads(meta.read_text()) if meta.exists() else {}
+
+
+def read_statuses(workspace: Path, module_path: str) -> dict[str, str]:
+    codes = _meta(workspace, module_path).get("exit_code_by_key", {})
     return {name: _status(code) for name, code in codes.items()}
+
+
+def read_durations(workspace: Path, module_path: str) -> dict[str, float]:
+    """How long each tested mutant's tests took: a new value means mutmut tested it again."""
+    return _meta(workspace, module_path).get("durations_by_key", {})
 
 
 def _status(code: int | None) -> str:

@@ -6,8 +6,10 @@ NAME is a module's name in mutation/modules.toml (default: all, one after anothe
 its own mutmut workspace (mutants/NAME/, see workspace.py); slow tests are skipped. A module that runs out
 of its time budget is stopped and scored over the mutants checked so far. Survivors listed in
 mutation/equivalents.toml are equivalent (no test can tell them apart) and left out of the score; every
-other survivor is printed with its diff, as news. Cached results are reused, but cached survivors are
-always tested again (tests may have been added since). Exits 1 if a module scores under --fail-under.
+other survivor is printed with its diff, as news. Without --fresh, cached results are reused and only
+cached survivors are tested again; mutmut maps tests to functions by test name, so after changing what an
+existing test calls, run with --fresh (`make mutation` always does). Exits 1 if a module scores under
+--fail-under.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mutation.results import (
     function_of,
     load_equivalents,
     matching_equivalent,
+    read_durations,
     read_statuses,
 )
 from mutation.workspace import Module, load_modules, prepare, run_mutmut, show_diffs
@@ -56,9 +59,13 @@ def _run_module(module: Module, args: argparse.Namespace, equivalents: list[Equi
     log = workspace / "mutmut.log"
     deadline = time.monotonic() + args.budget
     cached = _survivors(read_statuses(workspace, module.path))
+    durations = read_durations(workspace, module.path)
     finished = run_mutmut(workspace, jobs=args.jobs, budget=args.budget, mutants=[], log=log)
-    # mutmut keeps a cached survivor's verdict even when tests were added since: test those again.
-    stale = sorted(cached & _survivors(read_statuses(workspace, module.path)))
+    # mutmut keeps a cached survivor's verdict even when tests were added since: test again the ones
+    # this run did not (their recorded duration is unchanged).
+    rerun = read_durations(workspace, module.path)
+    survivors = _survivors(read_statuses(workspace, module.path))
+    stale = sorted(m for m in cached & survivors if rerun.get(m) == durations.get(m))
     if finished and stale:
         remaining = max(1.0, deadline - time.monotonic())
         finished = run_mutmut(workspace, jobs=args.jobs, budget=remaining, mutants=stale, log=log)
