@@ -42,7 +42,7 @@ def _toml_value(value: object) -> str:
     return json.dumps(value)
 
 
-def _pyproject(module: Module) -> str:
+def pyproject_for(module: Module) -> str:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pytest_options = project["tool"]["pytest"]["ini_options"]
     mutmut_options = {
@@ -72,7 +72,7 @@ def prepare(module: Module, *, fresh: bool) -> Path:
         link = workspace / linked
         if not link.is_symlink():
             link.symlink_to(os.path.relpath(ROOT / linked, workspace))
-    (workspace / "pyproject.toml").write_text(_pyproject(module))
+    (workspace / "pyproject.toml").write_text(pyproject_for(module))
     return workspace
 
 
