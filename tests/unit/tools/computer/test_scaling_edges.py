@@ -30,6 +30,11 @@ def test_a_screen_of_exactly_the_pixel_bound_is_sent_at_full_size():
     assert fit_size(1151, 1000, "standard") != (1151, 1000)
 
 
+def test_a_one_pixel_wide_or_high_screen_keeps_its_one_pixel():
+    assert fit_size(1, 8000, "standard") == (1, 1568)
+    assert fit_size(8000, 1, "standard") == (1568, 1)
+
+
 def test_a_bad_size_error_says_which_size():
     with pytest.raises(ValueError, match="positive, got 0x100"):
         fit_size(0, 100, "standard")

@@ -77,6 +77,13 @@ async def test_inserting_into_a_file_without_a_final_newline_adds_none(tmp_path:
     assert path.read_text() == "a\n\nx\nb"
 
 
+async def test_crlf_lines_inserted_into_a_crlf_file_keep_a_single_carriage_return(tmp_path: Path) -> None:
+    path = tmp_path / "dos.txt"
+    path.write_bytes(b"one\r\ntwo\r\n")
+    await edit(command="insert", path=str(path), insert_line=1, insert_text="x\r\ny\r\n")
+    assert path.read_bytes() == b"one\r\nx\r\ny\r\ntwo\r\n"
+
+
 async def test_viewing_up_to_exactly_the_last_line_works(tmp_path: Path) -> None:
     path = tmp_path / "three.txt"
     path.write_text("a\nb\nc\n")
@@ -89,6 +96,9 @@ async def test_every_line_where_an_ambiguous_text_starts_is_listed(tmp_path: Pat
     path.write_text("x\nx\nx\n")
     result = await edit(command="str_replace", path=str(path), old_str="x", new_str="y")
     assert "(starting on lines 1, 2, 3)" in result.error
+    path.write_text("\nx\nx\n")  # a leading blank line counts as line 1
+    result = await edit(command="str_replace", path=str(path), old_str="x", new_str="y")
+    assert "(starting on lines 2, 3)" in result.error
     path.write_text("a\n\n\n\nb")  # "\n\n" starts on lines 1, 2 and 3 (overlapping)
     result = await edit(command="str_replace", path=str(path), old_str="\n\n", new_str="\n")
     assert "(starting on lines 1, 2, 3)" in result.error
