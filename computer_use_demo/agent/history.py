@@ -215,7 +215,10 @@ def image_size(image: Block) -> tuple[int, int] | None:
     if source.get("type") != "base64" or not source.get("data"):
         return None
     data: str = source["data"]
-    head = base64.b64decode(data[:44] + "=" * (-len(data[:44]) % 4))
+    try:
+        head = base64.b64decode(data[:44] + "=" * (-len(data[:44]) % 4))
+    except ValueError:  # not base64 (binascii.Error): the API will say so
+        return None
     if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) >= 24:
         width, height = struct.unpack(">II", head[16:24])
         return width, height
