@@ -1,4 +1,4 @@
-"""The sidebar's Reset: restart the desktop through the image's reset script.
+"""Restarting the desktop through the image's reset script (the chat's Reset button, the API's reset route).
 
 The script starts long-lived daemons (X server, window manager, VNC), which inherit the script's stdout and
 stderr. So its output goes to a file, never to a pipe we wait on: a pipe would stay open as long as the
