@@ -17,7 +17,7 @@ import base64
 import io
 import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,10 @@ DEFAULT_PRUNE_INTERVAL = 5
 MANY_IMAGES = 20
 MANY_IMAGES_MAX_SIDE = 2000
 IMAGE_PLACEHOLDER = "[older screenshot removed to save context]"
-INTERRUPTED_TEXT = "Not executed: the run was stopped before this tool call could finish."
+# What an unanswered call is told on repair. "Not executed" only where the call provably never started.
+INTERRUPTED_TEXT = "The run ended before this call reported a result; its outcome is unknown."
+UNKNOWN_OUTCOME_TEXT = "The run ended while this call was running; its outcome is unknown."
+NOT_STARTED_TEXT = "Not executed: the run ended before this call started."
 
 
 @dataclass(frozen=True)
@@ -241,10 +244,16 @@ def image_size(image: Block) -> tuple[int, int] | None:
 # ---------------------------------------------------------------- repair
 
 
-def answer_unanswered_tool_uses(messages: list[Message], text: str = INTERRUPTED_TEXT) -> int:
+def answer_unanswered_tool_uses(
+    messages: list[Message],
+    text: str = INTERRUPTED_TEXT,
+    *,
+    text_for: Callable[[Block], str] | None = None,
+) -> int:
     """Give every `tool_use` without a `tool_result` in the next user turn an error result, in place.
 
-    Used when a run is cancelled or resumed, so the next request is valid. Returns how many were added.
+    Used when a run is cancelled or resumed, so the next request is valid. `text_for(tool_use)` words
+    each result (default: `text` for all). Returns how many were added.
     """
     added = 0
     index = 0
@@ -260,7 +269,11 @@ def answer_unanswered_tool_uses(messages: list[Message], text: str = INTERRUPTED
             if isinstance(content, str):
                 content = following["content"] = [{"type": "text", "text": content}] if content else []
             answered = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
-            missing = [_error_result(use, text) for use in tool_uses if use["id"] not in answered]
+            missing = [
+                _error_result(use, text_for(use) if text_for else text)
+                for use in tool_uses
+                if use["id"] not in answered
+            ]
             if missing:
                 # Tool results come first in the user turn, in the order of the calls.
                 answered.update((block["tool_use_id"], block) for block in missing)
@@ -270,6 +283,45 @@ def answer_unanswered_tool_uses(messages: list[Message], text: str = INTERRUPTED
             added += len(missing)
         index += 1
     return added
+
+
+def repair_resumed_history(messages: list[Message], started: Collection[str]) -> int:
+    """Answer the calls a killed run left unanswered, knowing which of them had started (ids in `started`):
+    those have an unknown outcome, the others provably never ran."""
+    return answer_unanswered_tool_uses(
+        messages,
+        text_for=lambda use: UNKNOWN_OUTCOME_TEXT if use["id"] in started else NOT_STARTED_TEXT,
+    )
+
+
+def add_user_text(messages: list[Message], text: str) -> None:
+    """Add the user's words: to the last message when that is already a user turn (roles must alternate,
+    as after a stopped run whose tool calls were answered), else as a new user turn."""
+    block = {"type": "text", "text": text}
+    if messages and messages[-1].get("role") == "user":
+        content = messages[-1].get("content")
+        prior = (
+            content if isinstance(content, list) else ([{"type": "text", "text": content}] if content else [])
+        )
+        messages[-1]["content"] = [*prior, block]
+    else:
+        messages.append({"role": "user", "content": [block]})
+
+
+def user_turn_number(messages: list[Message]) -> int:
+    """Which turn of the user's the next run serves: the user messages that hold more than tool results.
+
+    Derived from the history alone, so every front end (and a reload) numbers a conversation's turns alike.
+    """
+    return sum(
+        1
+        for message in messages
+        if message.get("role") == "user"
+        and (
+            isinstance(message.get("content"), str)
+            or any(b.get("type") != "tool_result" for b in message.get("content") or [])
+        )
+    )
 
 
 def _tool_uses(message: Message) -> list[Block]:

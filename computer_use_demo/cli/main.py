@@ -16,18 +16,14 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_BUSY = 3
-EXIT_DIVERGED = 4
-EXIT_INTERRUPTED = 130
+from computer_use_demo.cli.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from computer_use_demo.cli.options import AUTO_RECORD, HeadlessOptions
 
 APP_ROOT = Path(__file__).resolve().parents[2]
 RUN_NATIVE = APP_ROOT / "image" / "run-native.sh"
 PROVIDERS = ("anthropic", "bedrock", "vertex", "replay")
-AUTO_RECORD = Path("<auto>")  # `--record` without a folder
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,8 +144,23 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The `RunConfig` settings the flags give (those left out keep the model's defaults)."""
+    given = {
+        "tool_version": args.tool_version,
+        "max_iterations": args.max_iterations,
+        "max_tokens": args.max_tokens,
+        "thinking_mode": args.thinking,
+        "thinking_budget": args.thinking_budget,
+        "thinking_effort": args.effort,
+        "only_n_most_recent_images": args.only_n_most_recent_images,
+        "system_prompt_suffix": args.system_prompt_suffix,
+    }
+    return {name: value for name, value in given.items() if value is not None}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from computer_use_demo.cli.headless import HeadlessOptions, run_headless
+    from computer_use_demo.cli.headless import run_headless
 
     provider = args.provider or os.environ.get("API_PROVIDER") or "anthropic"
     if provider != "replay" and (args.trajectory or args.threshold is not None):
@@ -159,14 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         task=args.task,
         provider=provider,
         model=args.model,
-        tool_version=args.tool_version,
-        max_iterations=args.max_iterations,
-        max_tokens=args.max_tokens,
-        thinking_mode=args.thinking,
-        thinking_budget=args.thinking_budget,
-        thinking_effort=args.effort,
-        only_n_most_recent_images=args.only_n_most_recent_images,
-        system_prompt_suffix=args.system_prompt_suffix,
+        settings=run_settings(args),
         record=args.record,
         conversation=args.conversation,
         trajectory=args.trajectory,
@@ -176,7 +180,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from computer_use_demo.cli.headless import HeadlessOptions, run_headless
+    from computer_use_demo.cli.headless import run_headless
 
     options = HeadlessOptions(
         task="Replay of a recorded trajectory",

@@ -1,108 +1,128 @@
-"""Watching a run from the outside: each model call and each tool call, timed, as it happens.
+"""Watching a run as it happens: the loop calls a `RunHooks` object at every step.
 
-The loop reports tool results only once a whole turn has run, and it does not report requests at all. The
-CLI's progress lines, the trajectory recorder and the store's tool timings need both, so these wrappers go
-around the model client and the tool collection the loop is given (`sampling_loop(client=, tools=)`),
-without changing either.
+Subclass `RunHooks` and override what you need (each method may be a plain function or a coroutine);
+`HookChain` calls several in order. The store, the trajectory recorder, the CLI's progress lines and the
+chat's live view are all hooks. A hook that raises ends the run, but never corrupts its history: the loop
+answers every open tool call before the exception leaves it.
+
+Order within one model call: on_request, (on_delta...), on_response, on_http, on_usage, on_message
+(the assistant turn, appended), on_block per block; then for tool calls: on_tool_started and
+on_tool_finished per call as it runs, on_message (the results, appended), on_tool_result per result. Last:
+on_stop.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+import inspect
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from computer_use_demo.models.providers import DeltaCallback, ModelClient, TurnRequest, TurnResponse
-from computer_use_demo.tools import ToolCollection, ToolResult
+from computer_use_demo.agent.stops import LoopStop
+from computer_use_demo.models.providers import StreamDelta, TurnRequest, TurnResponse
+from computer_use_demo.models.usage import RunUsage, TurnUsage
+from computer_use_demo.tools.base import ToolResult
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One `tool_use` block the model sent, as the tools receive it."""
+
+    tool_use_id: str
+    name: str  # for a toolset member, the member (`left_click`)
+    toolset_name: str | None
+    input: Any
+
+    @classmethod
+    def from_block(cls, block: dict[str, Any]) -> ToolCall:
+        return cls(
+            str(block.get("id")), str(block.get("name")), block.get("toolset_name"), block.get("input")
+        )
 
 
 @dataclass(frozen=True)
 class ToolTiming:
-    tool_use_id: str
-    name: str
-    toolset_name: str | None
-    tool_input: Any
     started_at: float  # wall clock
     duration_s: float
-    result: ToolResult
 
 
-class TimedToolCollection(ToolCollection):
-    """A `ToolCollection` that times every call and reports it (`on_tool_done`) the moment it finishes."""
+class RunHooks:
+    """Every step of a run; all no-ops here."""
 
-    def __init__(
-        self, inner: ToolCollection, on_tool_done: Callable[[ToolTiming], Any] | None = None
-    ) -> None:
-        super().__init__(*inner.tools)
-        self.on_tool_done = on_tool_done
-        self.timings: dict[str, ToolTiming] = {}
-        self._pending: list[Mapping[str, Any]] = []
+    def on_request(self, request: TurnRequest) -> Any: ...
 
-    async def run_turn(
-        self, tool_uses: Sequence[Mapping[str, Any]], *, completed: list[dict[str, Any]] | None = None
-    ) -> list[dict[str, Any]]:
-        self._pending = list(tool_uses)
-        try:
-            return await super().run_turn(tool_uses, completed=completed)
-        finally:
-            self._pending = []
+    def on_delta(self, delta: StreamDelta) -> Any: ...
 
-    async def run(
-        self, *, name: str, tool_input: Mapping[str, Any] | Any, toolset_name: str | None = None
-    ) -> ToolResult:
-        block = self._claim_block(name, tool_input)
-        started_wall, started = time.time(), time.monotonic()
-        result = await super().run(name=name, tool_input=tool_input, toolset_name=toolset_name)
-        if block is not None:
-            timing = ToolTiming(
-                tool_use_id=str(block.get("id")),
-                name=name,
-                toolset_name=toolset_name,
-                tool_input=tool_input,
-                started_at=started_wall,
-                duration_s=time.monotonic() - started,
-                result=result,
-            )
-            self.timings[timing.tool_use_id] = timing
-            if self.on_tool_done is not None:
-                self.on_tool_done(timing)
-        return result
+    def on_response(self, request: TurnRequest, response: TurnResponse, seconds: float) -> Any: ...
 
-    def _claim_block(self, name: str, tool_input: Any) -> Mapping[str, Any] | None:
-        # run_turn passes each block's own input object, so identity finds the block (and its id).
-        for index, block in enumerate(self._pending):
-            if block.get("name") == name and block.get("input") is tool_input:
-                return self._pending.pop(index)
-        for index, block in enumerate(self._pending):
-            if block.get("name") == name:
-                return self._pending.pop(index)
-        return None
+    def on_http(self, request: Any, response: Any, error: BaseException | None) -> Any:
+        """After every exchange with the API (httpx2 objects); `error` when it failed."""
+
+    def on_usage(self, turn_usage: TurnUsage, run_usage: RunUsage, turn_number: int) -> Any:
+        """After each model call; `turn_number` counts the run's model calls from 1."""
+
+    def on_message(self, message: dict[str, Any]) -> Any:
+        """A message was appended to the history (an assistant turn, or a turn's tool results)."""
+
+    def on_block(self, block: dict[str, Any]) -> Any: ...
+
+    def on_tool_started(self, call: ToolCall) -> Any:
+        """Before the call runs: what a killed run leaves behind tells a started call from one never run."""
+
+    def on_tool_finished(self, call: ToolCall, result: ToolResult, timing: ToolTiming) -> Any: ...
+
+    def on_tool_result(self, block: dict[str, Any], result: ToolResult) -> Any:
+        """Each `tool_result` block as sent back, once the turn's results are in the history."""
+
+    def on_stop(self, stop: LoopStop) -> Any: ...
 
 
-class ObservedModelClient:
-    """Wraps a `ModelClient`: `on_request(request)` before each call and
-    `on_response(request, response, seconds)` after it."""
+class HookChain(RunHooks):
+    """Several hooks, called in the order given; the first that raises ends the chain (and the run)."""
 
-    def __init__(
-        self,
-        inner: ModelClient,
-        *,
-        on_request: Callable[[TurnRequest], Any] | None = None,
-        on_response: Callable[[TurnRequest, TurnResponse, float], Any] | None = None,
-    ) -> None:
-        self.inner = inner
-        self.on_request = on_request
-        self.on_response = on_response
+    def __init__(self, *hooks: RunHooks | None) -> None:
+        self.hooks = [hook for hook in hooks if hook is not None]
 
-    async def stream_turn(self, request: TurnRequest, on_delta: DeltaCallback | None = None) -> TurnResponse:
-        if self.on_request is not None:
-            self.on_request(request)
-        started = time.monotonic()
-        response = await self.inner.stream_turn(request, on_delta)
-        if self.on_response is not None:
-            self.on_response(request, response, time.monotonic() - started)
-        return response
+    async def _each(self, name: str, *args: Any) -> None:
+        for hook in self.hooks:
+            await call_hook(getattr(hook, name), *args)
 
-    async def close(self) -> None:
-        await self.inner.close()
+    async def on_request(self, request: TurnRequest) -> None:
+        await self._each("on_request", request)
+
+    async def on_delta(self, delta: StreamDelta) -> None:
+        await self._each("on_delta", delta)
+
+    async def on_response(self, request: TurnRequest, response: TurnResponse, seconds: float) -> None:
+        await self._each("on_response", request, response, seconds)
+
+    async def on_http(self, request: Any, response: Any, error: BaseException | None) -> None:
+        await self._each("on_http", request, response, error)
+
+    async def on_usage(self, turn_usage: TurnUsage, run_usage: RunUsage, turn_number: int) -> None:
+        await self._each("on_usage", turn_usage, run_usage, turn_number)
+
+    async def on_message(self, message: dict[str, Any]) -> None:
+        await self._each("on_message", message)
+
+    async def on_block(self, block: dict[str, Any]) -> None:
+        await self._each("on_block", block)
+
+    async def on_tool_started(self, call: ToolCall) -> None:
+        await self._each("on_tool_started", call)
+
+    async def on_tool_finished(self, call: ToolCall, result: ToolResult, timing: ToolTiming) -> None:
+        await self._each("on_tool_finished", call, result, timing)
+
+    async def on_tool_result(self, block: dict[str, Any], result: ToolResult) -> None:
+        await self._each("on_tool_result", block, result)
+
+    async def on_stop(self, stop: LoopStop) -> None:
+        await self._each("on_stop", stop)
+
+
+async def call_hook(method: Callable[..., Any], *args: Any) -> None:
+    """Call a hook method, awaiting it if it is a coroutine."""
+    result = method(*args)
+    if inspect.isawaitable(result):
+        await cast(Awaitable[Any], result)

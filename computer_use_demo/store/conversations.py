@@ -328,17 +328,43 @@ class ConversationStore:
         )
         return dict(row)
 
-    def record_tool_call(
-        self, conversation_id: str, *, tool_use_id: str, name: str, duration_s: float | None, is_error: bool
-    ) -> None:
+    def record_tool_start(self, conversation_id: str, *, tool_use_id: str, name: str) -> None:
+        """Note that a call is about to run (before it runs): after a crash, a call with this note and
+        no result has an unknown outcome, while one without it provably never ran."""
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO tool_calls (conversation_id, tool_use_id, name, duration_s, is_error,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (conversation_id, tool_use_id, name, duration_s, int(is_error), time.time()),
+                " created_at) VALUES (?, ?, ?, NULL, 0, ?)",
+                (conversation_id, tool_use_id, name, time.time()),
             )
 
+    def record_tool_call(
+        self, conversation_id: str, *, tool_use_id: str, name: str, duration_s: float | None, is_error: bool
+    ) -> None:
+        """A finished call: completes its start note, or adds the row when there was none."""
+        now = time.time()
+        with self._write() as conn:
+            updated = conn.execute(
+                "UPDATE tool_calls SET duration_s = ?, is_error = ?, created_at = ? WHERE id = ("
+                " SELECT id FROM tool_calls WHERE conversation_id = ? AND tool_use_id = ?"
+                " AND duration_s IS NULL ORDER BY id DESC LIMIT 1)",
+                (duration_s, int(is_error), now, conversation_id, tool_use_id),
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    "INSERT INTO tool_calls (conversation_id, tool_use_id, name, duration_s, is_error,"
+                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (conversation_id, tool_use_id, name, duration_s, int(is_error), now),
+                )
+
+    def started_tool_calls(self, conversation_id: str) -> set[str]:
+        """The ids of every call of the conversation that began running."""
+        sql = "SELECT DISTINCT tool_use_id FROM tool_calls WHERE conversation_id = ?"
+        return {row["tool_use_id"] for row in self._conn().execute(sql, (conversation_id,))}
+
     def tool_calls(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every call in the order they started; `created_at` is when it finished (when it started, for a
+        call that never finished: `duration_s` None)."""
         rows = (
             self._conn()
             .execute(

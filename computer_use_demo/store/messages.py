@@ -28,6 +28,14 @@ def texts(content: Any) -> Iterator[str]:
                 yield block.get("text", "")
 
 
+def content_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A message's content as a list of blocks (plain text given as a string becomes one text block)."""
+    content = message.get("content")
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content or [] if isinstance(b, dict)]
+
+
 def to_plain(value: Any) -> Any:
     """SDK objects (pydantic models) to plain JSON-able data; dicts and lists are copied."""
     if hasattr(value, "model_dump"):

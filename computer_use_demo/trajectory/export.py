@@ -11,15 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from computer_use_demo.store import ConversationStore
+from computer_use_demo.store.messages import content_blocks
 from computer_use_demo.tools.build import tool_result_from_block
 from computer_use_demo.trajectory.recorder import TrajectoryRecorder
-
-
-def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
-    content = message.get("content")
-    if isinstance(content, str):
-        return [{"type": "text", "text": content}]
-    return [b for b in content or [] if isinstance(b, dict)]
 
 
 def _started(timing: dict[str, Any]) -> float | None:
@@ -35,7 +29,7 @@ def export_conversation(store: ConversationStore, conversation_id: str, folder: 
     usage = store.usage_records(conversation_id)
     timings = {t["tool_use_id"]: t for t in store.tool_calls(conversation_id)}
     first_user = (
-        next((b.get("text", "") for b in _blocks(messages[0]) if b.get("type") == "text"), "")
+        next((b.get("text", "") for b in content_blocks(messages[0]) if b.get("type") == "text"), "")
         if messages
         else ""
     )
@@ -53,10 +47,10 @@ def export_conversation(store: ConversationStore, conversation_id: str, folder: 
     try:
         for index, message in enumerate(messages):
             if message["role"] == "user":
-                recorder.request(turn + 1, _blocks(message))
+                recorder.request(turn + 1, content_blocks(message))
                 continue
             turn += 1
-            blocks = _blocks(message)
+            blocks = content_blocks(message)
             used = usage[responses] if responses < len(usage) else None
             responses += 1
             tool_uses = [b for b in blocks if b.get("type") == "tool_use"]
@@ -67,7 +61,9 @@ def export_conversation(store: ConversationStore, conversation_id: str, folder: 
                 usage={k: v for k, v in used.items() if k.endswith("tokens")} if used else None,
             )
             following = messages[index + 1] if index + 1 < len(messages) else {"content": []}
-            results = {b.get("tool_use_id"): b for b in _blocks(following) if b.get("type") == "tool_result"}
+            results = {
+                b.get("tool_use_id"): b for b in content_blocks(following) if b.get("type") == "tool_result"
+            }
             for tool_use in tool_uses:
                 result_block = results.get(tool_use["id"])
                 if result_block is None:

@@ -12,11 +12,11 @@ import streamlit as st
 
 from computer_use_demo.desktop.reset import reset_desktop
 from computer_use_demo.ui.config_store import ConfigStore
+from computer_use_demo.ui.conversation_list import render_conversation_list
 from computer_use_demo.ui.conversations import (
     ID_KEY,
     continue_in_new_conversation,
     current_conversation,
-    render_conversation_list,
     shared_store,
 )
 from computer_use_demo.ui.credentials import CredentialCheck, check_credentials

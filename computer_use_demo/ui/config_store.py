@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from computer_use_demo.models.credentials import API_KEY_FILE, saved_api_key
 from computer_use_demo.store.paths import config_dir
 
-API_KEY_FILE = "api_key"
 SYSTEM_PROMPT_FILE = "system_prompt"
 ERRORS_FILE = "errors.jsonl"
 # The error log is trimmed to its newest entries when it grows past this many bytes.
@@ -72,7 +72,7 @@ class ConfigStore:
 
     # The API key
     def load_api_key(self) -> str:
-        return (self._read(API_KEY_FILE) or "").strip()
+        return saved_api_key(self.directory)
 
     def save_api_key(self, key: str) -> None:
         key = key.strip()

@@ -1,4 +1,5 @@
-"""Stored conversations in the UI: which one a browser session shows, saving it, and the sidebar list.
+"""Stored conversations in the UI: which one a browser session shows, and saving it (the sidebar's list of
+them is conversation_list.py).
 
 A browser session shows one stored conversation, named in the URL (`?conversation=<id>`), so a reload or
 a copied link opens it again; without one it opens the most recent. A run outlives its browser session
@@ -21,16 +22,13 @@ import streamlit as st
 from computer_use_demo.models.usage import TurnUsage
 from computer_use_demo.store import ConversationNotFound, ConversationStore, database_path
 from computer_use_demo.store.messages import USAGE_FIELDS
-from computer_use_demo.ui.loop_adapter import usage_record
 from computer_use_demo.ui.state import SESSION_KEY, ChatSession
-from computer_use_demo.ui.usage_meter import UsageLedger
+from computer_use_demo.ui.usage_meter import UsageLedger, UsageRecord
 
 log = logging.getLogger(__name__)
 
 QUERY_PARAM = "conversation"
 ID_KEY = "conversation_id"
-RENAME_KEY = "conversation_rename"
-LIST_LIMIT = 30
 STORE_PROBLEM_KEY = "conversation_store_problem"
 FALLBACK_DIR = Path(tempfile.gettempdir()) / f"computer-use-unsaved-{os.getuid()}"
 
@@ -97,8 +95,7 @@ def stored_usage(store: ConversationStore, conversation_id: str) -> UsageLedger:
     ledger = UsageLedger()
     for row in store.usage_records(conversation_id):
         counts = TurnUsage(**{f: row[f] for f in USAGE_FIELDS})
-        ledger.add(usage_record(counts, row["turn"] or 0, row["model"] or ""))
-        ledger.turn = max(ledger.turn, row["turn"] or 0)
+        ledger.add(UsageRecord.priced(row["turn"] or 0, counts, row["model"] or ""))
     return ledger
 
 
@@ -132,115 +129,3 @@ def save_session(store: ConversationStore, conversation_id: str, session: ChatSe
         notice = f"Could not save the conversation: {exc}"
         if notice not in session.notices:
             session.notices.append(notice)
-
-
-def _switch(state: Any, store: ConversationStore, conversation_id: str) -> None:
-    open_conversation(state, store, conversation_id)
-    state.pop(RENAME_KEY, None)
-
-
-def _new(state: Any, store: ConversationStore) -> None:
-    _switch(state, store, store.create().id)
-
-
-def _rename(state: Any, store: ConversationStore, conversation_id: str) -> None:
-    title = str(state.get(RENAME_KEY, "")).strip()
-    if title:
-        store.rename(conversation_id, title)
-
-
-def _delete(state: Any, store: ConversationStore, conversation_id: str) -> None:
-    store.delete(conversation_id)
-    remaining = store.list(limit=1)
-    _switch(state, store, remaining[0].id if remaining else store.create().id)
-
-
-def _export(store: ConversationStore, conversation_id: str) -> None:
-    import time
-
-    from computer_use_demo.trajectory.export import export_conversation
-    from computer_use_demo.ui.trajectory_viewer import recordings_dir
-
-    folder = recordings_dir() / f"{conversation_id}-{time.strftime('%Y%m%d-%H%M%S')}"
-    try:
-        export_conversation(store, conversation_id, folder)
-        notice = f"Exported to {folder}: open it in the Trajectories tab."
-    except OSError as exc:
-        notice = f"Could not export the conversation: {exc}"
-    session = st.session_state.get(SESSION_KEY)
-    if session is not None:
-        session.notices.append(notice)
-
-
-def _replay_demo() -> None:
-    from computer_use_demo.trajectory.samples import sample_for_display
-    from computer_use_demo.ui.stored_runs import start_replay
-
-    start_replay(sample_for_display())
-
-
-def render_conversation_list(store: ConversationStore, conversation_id: str, *, running: bool) -> None:
-    """The sidebar section: new, open, rename and delete. Switching is off while a run is going."""
-    state = st.session_state
-    with st.sidebar.expander("Conversations", expanded=True):
-        problem = st.session_state.get(STORE_PROBLEM_KEY)
-        if problem:
-            st.warning(f"Conversations are not being kept: the config folder cannot hold them ({problem}).")
-        st.button(
-            "New conversation",
-            key="conversation_new",
-            icon=":material/add:",
-            disabled=running,
-            on_click=_new,
-            args=(state, store),
-            use_container_width=True,
-        )
-        for summary in store.list(limit=LIST_LIMIT):
-            current = summary.id == conversation_id
-            st.button(
-                ("▶ " if current else "") + summary.title,
-                key=f"conversation_open_{summary.id}",
-                help=f"{summary.message_count} messages · id {summary.id}",
-                disabled=running or current,
-                on_click=_switch,
-                args=(state, store, summary.id),
-                use_container_width=True,
-            )
-        st.button(
-            "Replay the keyless demo",
-            key="conversation_replay_demo",
-            icon=":material/replay:",
-            help="No API key? Replay a recorded run (a terminal opens, a file is written and edited).",
-            disabled=running,
-            on_click=_replay_demo,
-            use_container_width=True,
-        )
-        st.button(
-            "Export as trajectory",
-            key="conversation_export",
-            icon=":material/download:",
-            help="Write this conversation as a trajectory folder (JSONL + screenshots); the Trajectories tab "
-            "shows it.",
-            disabled=running,
-            on_click=_export,
-            args=(store, conversation_id),
-            use_container_width=True,
-        )
-        current_title = store.get(conversation_id).title
-        st.text_input("Rename this conversation", value=current_title, key=RENAME_KEY, disabled=running)
-        rename_col, delete_col = st.columns(2)
-        rename_col.button(
-            "Rename",
-            key="conversation_rename_button",
-            disabled=running,
-            on_click=_rename,
-            args=(state, store, conversation_id),
-        )
-        delete_col.button(
-            "Delete",
-            key="conversation_delete",
-            disabled=running,
-            on_click=_delete,
-            args=(state, store, conversation_id),
-            type="secondary",
-        )

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from computer_use_demo.agent.errors import safe_attr
 from computer_use_demo.ui.config_store import scrub
 
 SECRET_HEADERS = frozenset(
@@ -113,11 +114,11 @@ def make_exchange(
 ) -> HttpExchange:
     """Build a record from the loop's `api_response_callback(request, response, error)` arguments."""
     if request is None:
-        request = getattr(error, "request", None) or getattr(response, "request", None)
+        request = safe_attr(error, "request") or safe_attr(response, "request")
     status = getattr(response, "status_code", None)
     if status is None and error is not None:
         status = getattr(error, "status_code", None)
-    error_response = getattr(error, "response", None) if error is not None else None
+    error_response = safe_attr(error, "response") if error is not None else None
     shown_response = response if response is not None and hasattr(response, "status_code") else error_response
     error_text = None
     if error is not None:

@@ -1,11 +1,11 @@
-"""Driving the agent loop from Streamlit: one worker thread per run, observed by the script thread.
+"""Driving a run from Streamlit: one worker thread per run, observed by the script thread.
 
-Streamlit reruns its script on every click, so the loop cannot live inside one script run. Each run gets a
-thread with its own asyncio event loop; the loop's callbacks record what happens (streamed deltas, finished
-blocks, tool results, HTTP exchanges, usage) in this object and wake the script thread, which renders. Stop
-cancels the asyncio task; the loop answers any unanswered `tool_use` before it returns, and `finish` checks
-that again, so the conversation stays valid to continue whatever happened. `finished` is set in a `finally`,
-so the UI can never stay "running" after an exception.
+Streamlit reruns its script on every click, so a run cannot live inside one script run. Each run gets a
+thread with its own asyncio event loop, in which a `RunSession` does the work (lock, store, loop). This
+object is the session's hooks: it records what happens (streamed deltas, finished blocks, tool results,
+HTTP exchanges, usage) and wakes the script thread, which renders. Stop sets the session's cancel event;
+the conversation stays valid to continue whatever happened, and `finish` checks that again. `finished` is
+set in a `finally`, so the UI can never stay "running" after an exception.
 """
 
 from __future__ import annotations
@@ -19,18 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from computer_use_demo.agent.errors import ErrorReport, describe_error
 from computer_use_demo.agent.history import answer_unanswered_tool_uses
+from computer_use_demo.agent.stops import LoopStop
+from computer_use_demo.desktop.run_lock import RunLock
+from computer_use_demo.models.providers import StreamDelta
+from computer_use_demo.models.usage import RunUsage, TurnUsage
+from computer_use_demo.runs.hooks import RunHooks
+from computer_use_demo.runs.session import RunSession
+from computer_use_demo.store import ConversationStore
+from computer_use_demo.tools import ToolResult
 from computer_use_demo.ui.config_store import ConfigStore
-from computer_use_demo.ui.errors import ErrorReport, describe_error
 from computer_use_demo.ui.http_log import make_exchange
-from computer_use_demo.ui.loop_adapter import (
-    LoopCallbacks,
-    call_sampling_loop,
-    tool_result_as_block,
-    usage_record,
-)
 from computer_use_demo.ui.rendering import as_dict
 from computer_use_demo.ui.state import ChatSession, Settings
+from computer_use_demo.ui.usage_meter import UsageRecord
 
 
 @dataclass
@@ -48,10 +51,13 @@ class PartialBlock:
 
 
 @dataclass
-class LoopRun:
+class LoopRun(RunHooks):
     session: ChatSession
     settings: Settings
     store: ConfigStore
+    conversation_store: ConversationStore | None = None  # None: the run is not kept
+    conversation_id: str | None = None
+    desktop_lock: RunLock | None = field(default=None, repr=False)  # released when the run ends
     items: list[LiveItem] = field(default_factory=list)
     partial: dict[int, PartialBlock] = field(default_factory=dict)
     error: ErrorReport | None = None
@@ -69,6 +75,7 @@ class LoopRun:
         self._cancel_event: asyncio.Event | None = None
         self.stop_kind: str | None = None
         self.stop_message: str | None = None
+        self.user_turn = 0
         self._thread = threading.Thread(target=self._thread_main, name="agent-loop", daemon=True)
 
     # -- control (script thread)
@@ -120,7 +127,7 @@ class LoopRun:
         try:
             asyncio.run(self._main())
         except BaseException as exc:  # nothing may escape a worker thread silently
-            self._record_error(exc)
+            self._record_error(describe_error(exc))
         finally:
             self._finish()
 
@@ -130,20 +137,25 @@ class LoopRun:
         if self._cancel_requested:  # Stop came before the thread got going
             self.cancelled = True
             return
-        try:
-            result = await call_sampling_loop(
-                self.settings, self.session.messages, self._callbacks(), self._cancel_event
-            )
-        except asyncio.CancelledError:
-            self.cancelled = True
-            return
-        except Exception as exc:
-            self._record_error(exc)
-            return
-        if isinstance(result, list) and result is not self.session.messages:
-            self.session.messages[:] = result
+        run = RunSession(
+            self.settings.run_config(),
+            self.session.messages,
+            api_key=self.settings.api_key or None,
+            store=self.conversation_store,
+            conversation_id=self.conversation_id,
+            desktop_lock=self.desktop_lock,
+            hooks=self,
+        )
+        self.user_turn = run.user_turn
+        outcome = await run.run(self._cancel_event)
+        if outcome.stop.error is not None:
+            self._record_error(outcome.stop.error)
 
     def _finish(self) -> None:
+        # Free the desktop before the page learns the run is over (a message sent right then must find
+        # it free); the session has already, unless it never started.
+        if self.desktop_lock is not None:
+            self.desktop_lock.release()
         # Whatever happened, leave a history the API accepts: every tool_use answered.
         repaired = answer_unanswered_tool_uses(self.session.messages)
         if repaired and not self.cancelled and self.error is None:
@@ -151,66 +163,51 @@ class LoopRun:
         self.finished = True
         self._bump()
 
-    def _record_error(self, exc: BaseException) -> None:
-        report = describe_error(exc)
+    def _record_error(self, report: ErrorReport) -> None:
         if self.error is None or self.error.kind == "internal":
             self.error = report
         self.store.log_error(report.kind, report.message, secrets=self.secrets, **report.details())
         self._bump()
 
-    # -- loop callbacks (worker thread)
-    def _callbacks(self) -> LoopCallbacks:
-        return LoopCallbacks(
-            on_block=self._on_block,
-            on_tool_result=self._on_tool_result,
-            on_http=self._on_http,
-            on_delta=self._on_delta,
-            on_usage=self._on_usage,
-            on_stop=self._on_stop,
-        )
-
+    # -- run hooks (worker thread)
     # Items and the partial answer change together under the lock, so a snapshot never shows a block both
     # finished and still streaming, or neither.
-    def _on_delta(self, index: int, kind: str, text: str) -> None:
+    def on_delta(self, delta: StreamDelta) -> None:
         with self._changed:
-            if (
-                kind == "restart"
-            ):  # the stream failed mid-answer and is being retried: drop the partial answer
+            if delta.kind == "restart":  # the stream failed mid-answer and is retried: drop the partial
                 self.partial = {}
             else:
                 if self.first_delta_at is None:
                     self.first_delta_at = time.monotonic()
-                partial = self.partial.get(index)
-                if partial is None or partial.kind != kind:
-                    partial = self.partial[index] = PartialBlock(kind)
-                partial.text += text
+                partial = self.partial.get(delta.index)
+                if partial is None or partial.kind != delta.kind:
+                    partial = self.partial[delta.index] = PartialBlock(delta.kind)
+                partial.text += delta.text
         self._bump()
 
-    def _on_block(self, block: Any) -> None:
+    def on_block(self, block: dict[str, Any]) -> None:
         with self._changed:
             self.partial = {}
             self.items.append(LiveItem("assistant", as_dict(block)))
         self._bump()
 
-    def _on_tool_result(self, result: Any, tool_use_id: str) -> None:
+    def on_tool_result(self, block: dict[str, Any], result: ToolResult) -> None:
         with self._changed:
-            self.items.append(LiveItem("tool", tool_result_as_block(result, tool_use_id)))
+            self.items.append(LiveItem("tool", block))
         self._bump()
 
-    def _on_http(self, request: Any, response: Any, error: BaseException | None) -> None:
+    def on_http(self, request: Any, response: Any, error: BaseException | None) -> None:
         self.session.exchanges.append(make_exchange(request, response, error, self.secrets))
-        if error is not None:
-            self._record_error(error)
         self._bump()
 
-    def _on_stop(self, kind: str, message: str) -> None:
-        self.stop_kind, self.stop_message = kind, message
-        if kind == "cancelled":
+    def on_stop(self, stop: LoopStop) -> None:
+        self.stop_kind, self.stop_message = stop.kind, stop.message
+        if stop.kind == "cancelled":
             self.cancelled = True
         self._bump()
 
-    def _on_usage(self, usage: Any) -> None:
-        self.session.usage.add(usage_record(usage, self.session.usage.turn, self.settings.model))
+    def on_usage(self, turn_usage: TurnUsage, run_usage: RunUsage, turn_number: int) -> None:
+        self.session.usage.add(UsageRecord.priced(self.user_turn, turn_usage, self.settings.model))
         self._bump()
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from computer_use_demo.ui.errors import ErrorReport
+from computer_use_demo.agent.errors import ErrorReport
+from computer_use_demo.agent.history import add_user_text
+from computer_use_demo.runs.config import RunConfig
 from computer_use_demo.ui.http_log import HttpExchange
 from computer_use_demo.ui.usage_meter import UsageLedger
 
@@ -19,7 +21,7 @@ SESSION_KEY = "chat_session"
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
-    """What one run of the loop is asked to do (read from the sidebar)."""
+    """What the sidebar asks for: the settings of the next run (`run_config()`), the key, what to show."""
 
     provider: str
     model: str
@@ -33,6 +35,21 @@ class Settings:
     thinking_budget: int | None
     thinking_effort: str
     token_efficient_tools_beta: bool = False
+
+    def run_config(self) -> RunConfig:
+        """The run these settings ask for (ValueError when they do not fit together)."""
+        return RunConfig.for_model(
+            self.model,
+            provider=self.provider,
+            tool_version=self.tool_version,
+            max_tokens=self.max_tokens,
+            system_prompt_suffix=self.system_prompt_suffix,
+            thinking_mode=self.thinking_mode,
+            thinking_effort=self.thinking_effort,
+            thinking_budget=self.thinking_budget,
+            only_n_most_recent_images=self.only_n_most_recent_images,
+            token_efficient_tools_beta=self.token_efficient_tools_beta,
+        )
 
 
 @dataclass
@@ -49,19 +66,7 @@ class ChatSession:
         return self.run is not None and not self.run.finished
 
     def add_user_text(self, text: str) -> None:
-        """Add the user's words; to the last message when that is already a user turn (roles must alternate),
-        as after a stopped run whose unanswered tool calls were given error results."""
-        block = {"type": "text", "text": text}
-        if self.messages and self.messages[-1].get("role") == "user":
-            content = self.messages[-1].get("content")
-            prior = (
-                content
-                if isinstance(content, list)
-                else ([{"type": "text", "text": content}] if content else [])
-            )
-            self.messages[-1]["content"] = [*prior, block]
-        else:
-            self.messages.append({"role": "user", "content": [block]})
+        add_user_text(self.messages, text)
 
     def clear_conversation(self) -> None:
         self.messages = []

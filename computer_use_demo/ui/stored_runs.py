@@ -1,22 +1,18 @@
 """Starting a browser session's run so that it is stored as it goes and holds the desktop while it lasts.
 
-`start_stored_run` is `runner.start_run` plus three things: it takes the desktop's run lock first (a second
-session gets a clear message and nothing is started), it saves the conversation after each message the loop
-adds (so a reload, a new tab or a restart finds it), and it registers the session as live so a reloaded page
-re-attaches to the run. The lock is released and the final state saved when the worker finishes, even if the
-browser has gone away.
+`start_stored_run` takes the desktop's run lock first (a second session gets a clear message and nothing
+is started), saves the prompt at once, and registers the session as live so a reloaded page re-attaches
+to the run. The run's `RunSession` then stores each message as the loop adds it (so a reload, a new tab
+or a restart finds it) and frees the desktop when it ends, even if the browser has gone away.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
-from computer_use_demo.desktop.run_lock import DesktopBusy, RunLock, acquire_run_lock
+from computer_use_demo.desktop.run_lock import DesktopBusy, acquire_run_lock
 from computer_use_demo.store import ConversationStore
 from computer_use_demo.trajectory import load_trajectory
 from computer_use_demo.trajectory.replay_client import PROVIDER_NAME, replay_model_id
@@ -25,50 +21,7 @@ from computer_use_demo.ui.conversations import open_conversation, register_live,
 from computer_use_demo.ui.runner import LoopRun
 from computer_use_demo.ui.state import SESSION_KEY, ChatSession, Settings
 
-log = logging.getLogger(__name__)
-
 OWNER = "a browser session"
-
-
-@dataclass
-class StoredLoopRun(LoopRun):
-    conversation_store: ConversationStore | None = None
-    conversation_id: str = ""
-    desktop_lock: RunLock | None = field(default=None, repr=False)
-
-    def _save(self) -> None:
-        if self.conversation_store is not None and self.conversation_id:
-            save_session(self.conversation_store, self.conversation_id, self.session)
-
-    # The loop appends the assistant turn before reporting its blocks, and the tool results before
-    # reporting them: saving here stores each message as soon as it exists.
-    def _on_block(self, block: Any) -> None:
-        self._save()
-        super()._on_block(block)
-
-    def _on_tool_result(self, result: Any, tool_use_id: str) -> None:
-        self._save()
-        super()._on_tool_result(result, tool_use_id)
-
-    def _on_usage(self, usage: Any) -> None:
-        super()._on_usage(usage)
-        if self.conversation_store is not None and self.conversation_id:
-            try:
-                self.conversation_store.record_usage(
-                    self.conversation_id, usage, model=self.settings.model, turn=self.session.usage.turn
-                )
-            except Exception:  # the meter is a convenience: never stop a run for it
-                log.exception("could not store usage")
-
-    def _finish(self) -> None:
-        # The loop has returned: nothing acts on the desktop any more, so free it before the page learns
-        # the run is over (a message sent right then must not find the desktop still taken).
-        if self.desktop_lock is not None:
-            self.desktop_lock.release()
-        try:
-            super()._finish()
-        finally:
-            self._save()
 
 
 def start_stored_run(
@@ -79,7 +32,7 @@ def start_stored_run(
     conversation_store: ConversationStore,
     conversation_id: str,
     prompt: str | None = None,
-) -> StoredLoopRun | None:
+) -> LoopRun | None:
     """Add `prompt` (if any) and start the run; None (and a notice) when another run holds the desktop."""
     try:
         lock = acquire_run_lock(owner=OWNER, task=prompt or "retry")
@@ -89,14 +42,9 @@ def start_stored_run(
     try:
         if prompt is not None:
             session.add_user_text(prompt)
-        session.usage.start_turn()
         session.last_error = None
         save_session(conversation_store, conversation_id, session)
-        conversation_store.update_settings(
-            conversation_id,
-            {"provider": settings.provider, "model": settings.model, "tool_version": settings.tool_version},
-        )
-        run = StoredLoopRun(
+        run = LoopRun(
             session=session,
             settings=settings,
             store=store,
@@ -106,7 +54,7 @@ def start_stored_run(
         )
         session.run = run
         register_live(conversation_id, session)
-        return run.start()  # type: ignore[return-value]
+        return run.start()
     except BaseException:
         lock.release()
         raise
@@ -129,7 +77,7 @@ def replay_settings(folder: Path, tool_version: str) -> Settings:
     )
 
 
-def start_replay(folder: Path | str) -> StoredLoopRun | None:
+def start_replay(folder: Path | str) -> LoopRun | None:
     """Replay a recorded run on this desktop in a new conversation of this browser session."""
     state = st.session_state
     current: ChatSession | None = state.get(SESSION_KEY)

@@ -6,21 +6,18 @@ from pathlib import Path
 
 import streamlit as st
 
-from computer_use_demo.store import config_dir
 from computer_use_demo.trajectory import TrajectoryError, load_trajectory
 from computer_use_demo.trajectory.format import JSONL_NAME
+from computer_use_demo.trajectory.locations import recordings_dir
 from computer_use_demo.trajectory.samples import SAMPLES_DIR
 from computer_use_demo.trajectory.steps import Step, trajectory_steps
+from computer_use_demo.ui.stored_runs import start_replay
 
 STEP_KEY = "trajectory_step"
 CHOICE_KEY = "trajectory_choice"
 PATH_KEY = "trajectory_path"
 OTHER = "Another folder…"
 REPLAY_NOTICE_KEY = "trajectory_replay_started"
-
-
-def recordings_dir() -> Path:
-    return config_dir(create=False) / "trajectories"
 
 
 def available_trajectories() -> list[Path]:
@@ -48,8 +45,6 @@ def _move(delta: int, count: int) -> None:
 
 
 def _replay(folder: Path) -> None:
-    from computer_use_demo.ui.stored_runs import start_replay
-
     if start_replay(folder) is not None:
         st.session_state[REPLAY_NOTICE_KEY] = True
 

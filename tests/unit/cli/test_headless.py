@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sqlite3
 import time
 
 import pytest
@@ -70,3 +71,38 @@ def test_other_desktops_run_side_by_side(fake_api, xvfb_factory, tmp_path):
     finally:
         first.kill()
         first.communicate()
+
+
+def stored_conversation(tmp_path) -> tuple[ConversationStore, str]:
+    store = ConversationStore(tmp_path / "config" / "conversations.db")
+    [conversation] = store.list()
+    return store, conversation.id
+
+
+def test_usage_rows_carry_the_real_turn_numbers(fake_api, xdisplay, tmp_path):
+    env = cli_env(tmp_path, xdisplay.name)
+    fake_api.script(reply(tool_use("bash", {"command": "echo one"})), reply(text("first done")))
+    assert run_cli("run", "first", "--model", "claude-sonnet-4-5", env=env).returncode == 0
+    store, conversation = stored_conversation(tmp_path)
+    for task in ("second", "third"):
+        fake_api.script(reply(text(f"{task} done")))
+        done = run_cli("run", task, "--model", "claude-sonnet-4-5", "--conversation", conversation, env=env)
+        assert done.returncode == 0, done.stderr
+    assert [r["turn"] for r in store.usage_records(conversation)] == [1, 1, 2, 3]
+    assert [c["name"] for c in store.tool_calls(conversation)] == ["bash"]
+
+
+def test_a_broken_store_exits_1_with_one_line_and_no_traceback(fake_api, xdisplay, tmp_path):
+    env = cli_env(tmp_path, xdisplay.name)
+    store = ConversationStore(tmp_path / "config" / "conversations.db")
+    with sqlite3.connect(store.path) as other:  # the database lost a table (another app version, a bad copy)
+        other.execute("DROP TABLE usage")
+    fake_api.script(reply(tool_use("bash", {"command": "echo never"})))
+    done = run_cli("run", "hello", "--model", "claude-sonnet-4-5", env=env)
+    assert done.returncode == 1, done.stderr
+    assert "stopped (other): OperationalError: no such table: usage |" in done.stderr
+    assert "Traceback" not in done.stderr
+    _, conversation = stored_conversation(tmp_path)
+    assert store.load_messages(conversation) == [
+        {"role": "user", "content": [{"type": "text", "text": "hello"}]}
+    ]

@@ -81,6 +81,11 @@ def test_killed_while_a_tool_runs_then_resumed(fake_api, xdisplay, tmp_path):
     repair = sent[2]["content"]
     assert repair[0]["type"] == "tool_result" and repair[0]["tool_use_id"] == "toolu_wait"
     assert repair[0]["is_error"] is True
+    # The call had started when the run was killed: what it did is unknown, not "not executed".
+    assert (
+        repair[0]["content"][0]["text"]
+        == "The run ended while this call was running; its outcome is unknown."
+    )
     assert repair[-1]["type"] == "text" and repair[-1]["text"] == "Go on"
     assert [m["role"] for m in store.load_messages(conversation.id)] == [
         "user",

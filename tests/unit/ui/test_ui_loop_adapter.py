@@ -1,17 +1,8 @@
-"""The UI's view of the model table and of the loop's usage reports."""
+"""The UI's view of the model table."""
 
 from __future__ import annotations
 
-import pytest
-
-from computer_use_demo.models.usage import TurnUsage
-from computer_use_demo.ui.loop_adapter import (
-    PROVIDERS,
-    default_model,
-    known_models,
-    model_profile,
-    usage_record,
-)
+from computer_use_demo.ui.loop_adapter import PROVIDERS, default_model, known_models, model_profile
 
 
 def test_profiles_follow_the_model_table():
@@ -35,11 +26,3 @@ def test_models_per_provider():
     assert "anthropic." in default_model("bedrock")
     assert known_models("vertex") == [default_model("vertex")]
     assert not any(m.startswith("claude-3") for m in known_models("anthropic"))
-
-
-def test_usage_record_is_priced():
-    record = usage_record({"input_tokens": 1_000_000, "output_tokens": 0}, 2, "claude-sonnet-4-5")
-    assert record.turn == 2 and record.cost_usd == pytest.approx(3.0)
-    record = usage_record(TurnUsage(cache_read_input_tokens=1_000_000), 1, "claude-sonnet-4-5")
-    assert record.cost_usd == pytest.approx(0.3)
-    assert usage_record({"input_tokens": 5}, 1, "unknown-model").cost_usd is None

@@ -64,7 +64,6 @@ def test_a_run_streams_runs_tools_and_records_everything(fake_api, xdisplay, sto
     )
     session = ChatSession()
     session.add_user_text("say hi")
-    session.usage.start_turn()
     run = run_to_end(session, store)
 
     assert run.error is None and not run.cancelled and run.finished and session.run is None
@@ -90,7 +89,11 @@ def test_a_run_streams_runs_tools_and_records_everything(fake_api, xdisplay, sto
     assert len(session.exchanges) == 2 and all(e.status == 200 for e in session.exchanges)
     assert KEY not in json.dumps([e.__dict__ for e in session.exchanges], default=str)
     session_totals = session.usage.session()
-    assert session_totals.requests == 2 and session_totals.output_tokens > 0 and session_totals.cost_usd > 0
+    assert (
+        session_totals.requests == 2
+        and session_totals.usage.output_tokens > 0
+        and session_totals.cost_usd > 0
+    )
 
 
 def test_stop_while_streaming_leaves_a_history_that_continues(fake_api, xdisplay, store):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from computer_use_demo.models.usage import TurnUsage
 from computer_use_demo.ui.state import ChatSession, chat_session
 from computer_use_demo.ui.usage_meter import UsageRecord
 
@@ -45,7 +46,7 @@ def test_user_text_after_a_string_content_user_turn():
 def test_clear_conversation():
     session = ChatSession()
     session.add_user_text("hi")
-    session.usage.add(UsageRecord(1, 5, 5))
+    session.usage.add(UsageRecord(1, TurnUsage(5, 5)))
     session.notices.append("n")
     session.clear_conversation()
     assert session.messages == [] and session.usage.records == [] and session.notices == []

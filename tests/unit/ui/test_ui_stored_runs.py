@@ -59,6 +59,27 @@ def test_a_run_is_stored_message_by_message(store: ConversationStore, fake_api, 
     assert store.usage_totals(conversation.id)["output_tokens"] > 0
 
 
+def test_a_chat_run_stores_every_tool_calls_timing(store: ConversationStore, fake_api, xdisplay):
+    fake_api.script(
+        reply(
+            tool_use("bash", {"command": "sleep 0.2; echo a"}, id="toolu_a"),
+            tool_use("bash", {"command": "echo b"}, id="toolu_b"),
+        ),
+        reply(text("Both ran.")),
+    )
+    at = start()
+    at.sidebar.selectbox(key="model").set_value("claude-sonnet-4-5").run()
+    at.chat_input(key="chat_input").set_value("Run two commands").run()
+    assert not at.exception, at.exception
+    [conversation] = store.list()
+    calls = store.tool_calls(conversation.id)
+    assert [(c["tool_use_id"], c["name"], c["is_error"]) for c in calls] == [
+        ("toolu_a", "bash", False),
+        ("toolu_b", "bash", False),
+    ]
+    assert calls[0]["duration_s"] >= 0.2 > calls[1]["duration_s"] >= 0
+
+
 @pytest.mark.slow
 def test_the_keyless_demo_replays_the_sample_without_a_key(store: ConversationStore, monkeypatch, xdisplay):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)

@@ -8,7 +8,7 @@ import anthropic
 import httpx2 as httpx
 import pytest
 
-from computer_use_demo.ui.errors import describe_error, retry_time
+from computer_use_demo.agent.errors import describe_error, retry_time
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 
@@ -64,3 +64,30 @@ def test_retry_time_http_date():
 def test_retry_time_takes_the_latest_hint():
     headers = {"retry-after-ms": "1", "anthropic-ratelimit-tokens-reset": "2026-11-22T12:00:45Z"}
     assert retry_time(headers, NOW) == datetime(2026, 11, 22, 12, 0, 45, tzinfo=UTC)
+
+
+def test_transport_and_own_errors_become_one_line():
+    dropped = describe_error(httpx.RemoteProtocolError("peer closed connection\nwithout sending"), now=NOW)
+    assert dropped.kind == "connection" and dropped.from_api
+    assert dropped.message == "Could not reach the API: peer closed connection without sending"
+    import sqlite3
+
+    locked = describe_error(sqlite3.OperationalError("database is locked"), now=NOW)
+    assert locked.kind == "internal" and not locked.from_api
+    assert locked.message == "OperationalError: database is locked"
+    long = describe_error(ValueError("x" * 2000), now=NOW)
+    assert len(long.message) <= 400 and "\n" not in long.message
+
+
+class BrokenStream(Exception):
+    """Shaped like the model client's own errors: a one-line message and the HTTP answer, if any."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.http_response = None
+
+
+def test_the_model_clients_own_errors_count_as_api_failures():
+    report = describe_error(BrokenStream("The answer stream broke off three times."), now=NOW)
+    assert report.kind == "stream" and report.from_api
+    assert report.message == "The answer stream broke off three times."

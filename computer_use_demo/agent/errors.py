@@ -1,12 +1,22 @@
-"""Turning exceptions from the API or the loop into messages a user can act on."""
+"""The one translator of failures into words: any exception from the API, the network or the run's own
+code becomes a one-line message a user can act on (with a retry time for rate limits).
+
+The loop, the run session and every front end use it, so the chat and the CLI say the same thing.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+import httpx2
+from anthropic import APIConnectionError
+
+MAX_MESSAGE_CHARS = 400
 
 # Headers the API sends with a 429, most specific first.
 RESET_HEADERS = (
@@ -19,17 +29,30 @@ RESET_HEADERS = (
 
 @dataclass(frozen=True)
 class ErrorReport:
-    kind: str
-    message: str
+    kind: str  # rate_limit, auth, overloaded, connection, stream, api, or internal (not from the API)
+    message: str  # one line
     status: int | None = None
     retry_at: datetime | None = None
     request_id: str | None = None
+
+    @property
+    def from_api(self) -> bool:
+        """Whether the API (or the way to it) failed, rather than our own code."""
+        return self.kind != "internal"
 
     def details(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status, "request_id": self.request_id}
         if self.retry_at:
             out["retry_at"] = self.retry_at.isoformat(timespec="seconds")
         return out
+
+
+def safe_attr(value: Any, name: str) -> Any:
+    """`getattr(value, name, None)`, also for httpx2 errors, which raise for a request they never had."""
+    try:
+        return getattr(value, name, None)
+    except RuntimeError:
+        return None
 
 
 def _headers(exc: BaseException) -> Any:
@@ -69,8 +92,17 @@ def _api_message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def describe_error(exc: BaseException, *, now: datetime | None = None) -> ErrorReport:
-    now = now or datetime.now(UTC)
+    report = _describe(exc, now or datetime.now(UTC))
+    return dataclasses.replace(report, message=one_line(report.message))
+
+
+def _describe(exc: BaseException, now: datetime) -> ErrorReport:
     status = getattr(exc, "status_code", None)
     request_id = getattr(exc, "request_id", None)
     message = _api_message(exc)
@@ -91,7 +123,9 @@ def describe_error(exc: BaseException, *, now: datetime | None = None) -> ErrorR
         )
     if status == 529 or name == "OverloadedError":
         return ErrorReport("overloaded", f"The API is overloaded; try again shortly. ({message})", status)
-    if name in ("APIConnectionError", "APITimeoutError"):
+    if hasattr(exc, "http_response"):  # the model client's own errors (a broken answer stream): one line
+        return ErrorReport("stream", str(exc) or name)
+    if isinstance(exc, APIConnectionError | httpx2.TransportError):
         return ErrorReport("connection", f"Could not reach the API: {message}")
     if status is not None:
         return ErrorReport("api", f"API error {status}: {message}", status, None, request_id)
