@@ -7,7 +7,12 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "computer_use_demo"
-FRONT_ENDS = ("computer_use_demo.cli", "computer_use_demo.ui")
+FRONT_ENDS = (
+    "computer_use_demo.cli",
+    "computer_use_demo.ui",
+    "computer_use_demo.api",
+    "computer_use_demo.mcp",
+)
 ENTRY_POINTS = ("computer_use_demo.__main__", "computer_use_demo.streamlit_app")
 
 
