@@ -44,7 +44,7 @@ ENV HOME=/home/computeruse \
 COPY --chown=computeruse:computeruse image/ /home/computeruse/image/
 COPY --chown=computeruse:computeruse computer_use_demo/ /home/computeruse/computer_use_demo/
 
-# 8080 combined page, 8501 Streamlit, 6080 noVNC, 5900 VNC
-EXPOSE 8080 8501 6080 5900
+# 8080 combined page, 8501 Streamlit, 8000 HTTP API (and MCP at /mcp), 6080 noVNC, 5900 VNC
+EXPOSE 8080 8501 8000 6080 5900
 HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 CMD ["/home/computeruse/image/healthcheck.sh"]
 ENTRYPOINT ["/home/computeruse/image/entrypoint.sh"]

@@ -6,8 +6,8 @@ set -uo pipefail
 LOG_TAG=supervisor
 source "$(dirname "$0")/lib.sh"
 
-COMPONENTS=(xvfb mutter tint2 x11vnc novnc static streamlit)
-declare -A READY_TIMEOUT=([xvfb]=15 [mutter]=20 [tint2]=15 [x11vnc]=15 [novnc]=15 [static]=15 [streamlit]=60)
+COMPONENTS=(xvfb mutter tint2 x11vnc novnc static streamlit api)
+declare -A READY_TIMEOUT=([xvfb]=15 [mutter]=20 [tint2]=15 [x11vnc]=15 [novnc]=15 [static]=15 [streamlit]=60 [api]=60)
 declare -A PIDS=() STARTED_MS=() FAILURES=() NEXT_TRY=()
 # These die with the X server; when it is restarted they are restarted with it.
 X_CLIENTS=(mutter tint2 x11vnc)
@@ -127,7 +127,9 @@ done
 touch "$STACK_RUN_DIR/ready"
 host=$(probe_host)
 log "READY in $(($(now_ms) - boot_started)) ms: combined page http://$host:$HTTP_PORT  chat http://$host:$STREAMLIT_PORT" \
-  " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT"
+  " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT  API http://$host:$API_PORT"
+# A token the API generated at this start is shown once, here (later starts reuse it silently).
+"$COMPONENT_DIR/api.sh" announce | while IFS= read -r line; do log "$line"; done
 
 # Supervision: as soon as a component exits (or every POLL_SECONDS), restart whatever is not running. A new X server comes first, and
 # its old clients go with it (their server is gone); then all the others start side by side, so a
