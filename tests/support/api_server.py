@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import httpx_sse
 import pytest
 import uvicorn
 
@@ -69,6 +70,24 @@ def running_api(
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+def read_events(
+    http, conversation_id: str, last_event_id: int | None = None, limit: int | None = None, until: str = ""
+) -> list:
+    """The events as a client reads them, until the server ends the stream (or `limit` events, or the
+    first of type `until`)."""
+    headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
+    seen = []
+    with httpx_sse.connect_sse(
+        http, "GET", f"/conversations/{conversation_id}/events", headers=headers
+    ) as source:
+        assert source.response.headers["content-type"].startswith("text/event-stream")
+        for event in source.iter_sse():
+            seen.append(event)
+            if (limit is not None and len(seen) >= limit) or event.event == until:
+                break
+    return seen
 
 
 def private_folders(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:

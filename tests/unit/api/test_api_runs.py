@@ -6,31 +6,13 @@ from __future__ import annotations
 import io
 import time
 
-import httpx_sse
 from PIL import Image
 
 from computer_use_demo.store import ConversationStore
+from tests.support.api_server import read_events as stream
 from tests.support.fake_api import reply, text, tool_use
 
 SETTINGS = {"model": "claude-sonnet-4-5", "max_iterations": 10}
-
-
-def stream(
-    http, conversation_id: str, last_event_id: int | None = None, limit: int | None = None, until: str = ""
-) -> list:
-    """The events as a client reads them, until the server ends the stream (or `limit` events, or the
-    first of type `until`)."""
-    headers = {"Last-Event-ID": str(last_event_id)} if last_event_id is not None else {}
-    seen = []
-    with httpx_sse.connect_sse(
-        http, "GET", f"/conversations/{conversation_id}/events", headers=headers
-    ) as source:
-        assert source.response.headers["content-type"].startswith("text/event-stream")
-        for event in source.iter_sse():
-            seen.append(event)
-            if (limit is not None and len(seen) >= limit) or event.event == until:
-                break
-    return seen
 
 
 def start(http, task: str = "Look at the screen, then say hello in bash", **body) -> str:

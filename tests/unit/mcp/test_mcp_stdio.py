@@ -4,12 +4,14 @@ fake Messages API behind it, and bad calls answered as `isError` results."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from computer_use_demo.desktop.run_lock import acquire_run_lock
+from computer_use_demo.desktop.run_lock import acquire_run_lock, current_holder
 from computer_use_demo.store import ConversationStore
 from computer_use_demo.store.events import EventLog
-from tests.support.api_server import private_folders
+from tests.support.api_server import private_folders, read_events
 from tests.support.fake_api import reply, text, tool_use
 from tests.support.mcp_clients import image_of, stdio_client, text_of
 from tests.support.xclients import xev_window, xterm_cat
@@ -140,3 +142,26 @@ async def test_run_task_reports_progress_and_answers_with_the_conversation(fake_
     assert store.load_messages(conversation_id)[-1]["content"][0]["text"] == "Both steps done."
     assert EventLog(store).last_of_type(conversation_id, "status").data["status"] == "completed"
     store.close()
+
+
+async def test_a_run_in_the_stdio_server_streams_live_through_the_api(api, fake_api):
+    """Two processes, one store: the API follows a run the stdio server holds the desktop for."""
+    fake_api.script(reply(tool_use("bash", {"command": "sleep 2"})), reply(text("done elsewhere")))
+    async with stdio_client() as client:
+        call = asyncio.create_task(
+            client.call_tool("run_task", {"task": "elsewhere", "model": "claude-sonnet-4-5"})
+        )
+        holder = None
+        while holder is None or "conversation_id" not in holder:
+            assert not call.done(), call
+            await asyncio.sleep(0.05)
+            holder = current_holder()
+        cid = holder["conversation_id"]
+        with api.client() as http:
+            assert http.get(f"/conversations/{cid}/run").json()["status"]["elsewhere"] is True
+            events = await asyncio.to_thread(read_events, http, cid)
+        result = await call
+    assert result.structured_content["answer"] == "done elsewhere"
+    assert [int(e.id) for e in events] == list(range(1, len(events) + 1))
+    assert events[-1].event == "status" and events[-1].json()["status"] == "completed"
+    assert any(e.event == "tool_result" and "sleep" not in e.data for e in events)
