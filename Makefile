@@ -26,3 +26,4 @@ bench:
 	.venv/bin/python bench/bench_loop.py
 	.venv/bin/python bench/bench_ui_first_token.py
 	.venv/bin/python bench/bench_store.py
+	.venv/bin/python bench/bench_api.py
