@@ -50,6 +50,7 @@ from computer_use_demo.agent.stops import (
 from computer_use_demo.agent.tool_turn import ObservedTools
 from computer_use_demo.models.providers import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT_S,
     APIProvider,
     DeltaCallback,
     ModelClient,
@@ -266,13 +267,15 @@ async def sampling_loop(
     prompt_caching: bool | None = None,
     image_prune_interval: int = DEFAULT_PRUNE_INTERVAL,
     max_retries: int = DEFAULT_MAX_RETRIES,
+    max_retry_wait_s: float = DEFAULT_MAX_RETRY_WAIT_S,
 ) -> list[dict[str, Any]]:
     """Run the conversation in `messages` (changed in place and returned) until Claude stops.
 
     A thin adapter over `run_loop`: the keywords become a `RunConfig`, the callbacks `RunHooks`.
     `cancel_event`: set it to stop cleanly; cancelling the task works too (the history is repaired,
     then CancelledError propagates). `client`/`tools`: bring your own (they are then not closed here).
-    `max_retries`: the SDK's retries of 408/409/429/5xx and connection errors (honouring retry-after).
+    `max_retries`: retries of 408/409/429/5xx and connection errors, honouring retry-after up to
+    `max_retry_wait_s` seconds per wait; each wait is reported to `stream_callback` as a "retry" delta.
     """
     # The keywords carry the names of RunConfig's settings and of CallbackHooks' callbacks.
     given = dict(locals())

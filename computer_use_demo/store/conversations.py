@@ -29,6 +29,7 @@ from computer_use_demo.store.messages import (
 )
 from computer_use_demo.store.paths import SCREENSHOTS_DIR_NAME, database_path
 from computer_use_demo.store.schema import connect, migrate
+from computer_use_demo.store.scrub import scrub_text
 
 DEFAULT_TITLE = "New conversation"
 
@@ -102,7 +103,7 @@ class ConversationStore:
                     title is None,
                     now,
                     now,
-                    json.dumps(dict(settings or {})),
+                    _stored_json(dict(settings or {})),
                 ),
             )
         return self.get(conversation_id)
@@ -156,7 +157,7 @@ class ConversationStore:
         with self._write() as conn:
             found = conn.execute(
                 "UPDATE conversations SET settings = ? WHERE id = ?",
-                (json.dumps(dict(settings)), conversation_id),
+                (_stored_json(dict(settings)), conversation_id),
             ).rowcount
         if not found:
             raise ConversationNotFound(conversation_id)
@@ -260,7 +261,7 @@ class ConversationStore:
         conn.execute(
             "INSERT INTO messages (conversation_id, position, role, content, digest, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (conversation_id, position, message["role"], json.dumps(content), digest(message), now),
+            (conversation_id, position, message["role"], _stored_json(content), digest(message), now),
         )
         conn.executemany(
             "INSERT INTO message_images (conversation_id, position, sha256, media_type) VALUES (?, ?, ?, ?)",
@@ -381,6 +382,11 @@ _SUMMARY_SQL = (
     "SELECT c.id, c.title, c.created_at, c.updated_at, c.settings, COUNT(m.position) AS message_count"
     " FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id"
 )
+
+
+def _stored_json(value: Any) -> str:
+    """JSON as written to the database: with the configured API key scrubbed out (see store.scrub)."""
+    return scrub_text(json.dumps(value))
 
 
 def _summary(row: sqlite3.Row) -> ConversationSummary:

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from computer_use_demo.store.conversations import ConversationNotFound, ConversationStore
+from computer_use_demo.store.scrub import scrub_text
 
 MAX_PAGE = 1000  # events read per query: a replay of a long run is read in pages
 
@@ -40,8 +41,9 @@ class EventLog:
 
     def append(self, conversation_id: str, type_: str, data: Mapping[str, Any]) -> Event:
         """Add an event with the conversation's next sequence number (`ConversationNotFound`: it has gone)."""
-        # ASCII JSON: any text is safe in it, lone surrogates from a broken stream included.
-        payload = json.dumps(dict(data), separators=(",", ":"))
+        # ASCII JSON: any text is safe in it, lone surrogates from a broken stream included. The configured
+        # API key is scrubbed out, as from everything the store keeps.
+        payload = scrub_text(json.dumps(dict(data), separators=(",", ":")))
         now = time.time()
         with self.store._write() as conn:
             found = conn.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone()

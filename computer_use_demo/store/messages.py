@@ -10,12 +10,14 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from computer_use_demo.store.scrub import scrub_text
+
 TITLE_LENGTH = 60
 USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
 
 
 def clean_title(title: str) -> str:
-    flat = " ".join(title.split())
+    flat = " ".join(scrub_text(title).split())  # scrubbed before it is cut, so no half key survives
     return flat if len(flat) <= TITLE_LENGTH else flat[: TITLE_LENGTH - 1] + "…"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from computer_use_demo.store.private_files import ensure_private_file, tighten
+
 # 1: conversations, messages, images, usage, tool calls. 2: the event log of runs (store/events.py).
 SCHEMA_VERSION = 2
 
@@ -75,6 +77,10 @@ def connect(path: Path) -> sqlite3.Connection:
     `synchronous=NORMAL` in WAL mode survives a killed process (the OS has the pages); only a power cut
     can lose the newest commits, never corrupt older ones.
     """
+    # SQLite gives the -wal and -shm files the database file's mode: make that 0600 before it opens it.
+    ensure_private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
+from computer_use_demo.ui.model_text import inert_markdown
 from computer_use_demo.ui.rendering import ASSISTANT_AVATAR, TOOL_AVATAR, render_block, render_thinking
 from computer_use_demo.ui.runner import LoopRun, PartialBlock
 
@@ -30,8 +31,10 @@ def _render_partial(partial: list[PartialBlock]) -> None:
         for block in partial:
             if block.kind == "thinking":
                 render_thinking(block.text, live=True)
+            elif block.kind == "retry":
+                st.caption(block.text)
             else:
-                st.markdown(block.text + " \u258c")
+                st.markdown(inert_markdown(block.text) + " \u258c")
 
 
 def follow_run(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None = None) -> None:

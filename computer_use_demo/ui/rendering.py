@@ -15,6 +15,8 @@ from typing import Any
 
 import streamlit as st
 
+from computer_use_demo.ui.model_text import inert_markdown
+
 TOOL_AVATAR = ":material/build:"
 ASSISTANT_AVATAR = ":material/smart_toy:"
 USER_AVATAR = ":material/person:"
@@ -79,7 +81,7 @@ def render_generic(block: Mapping[str, Any], label: str | None = None) -> None:
 
 def render_thinking(text: str, *, live: bool = False) -> None:
     with st.expander("Thinking" + (" …" if live else ""), expanded=live):
-        st.markdown(text or "_(empty)_")
+        st.markdown(inert_markdown(text) if text else "_(empty)_")
 
 
 def render_tool_result(block: Mapping[str, Any], *, hide_screenshots: bool) -> None:
@@ -114,7 +116,7 @@ def render_block(block: Any, *, hide_screenshots: bool = False) -> None:
     kind = data.get("type")
     try:
         if kind == "text":
-            st.markdown(str(data["text"]))
+            st.markdown(inert_markdown(str(data["text"])))
         elif kind == "thinking":
             render_thinking(str(data.get("thinking", "")))
         elif kind == "redacted_thinking":

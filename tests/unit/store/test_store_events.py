@@ -101,3 +101,12 @@ def test_a_database_of_the_previous_version_gets_the_event_table_and_keeps_its_d
     assert EventLog(store).append(cid, "turn", {}).seq == 1
     assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     store.close()
+
+
+def test_the_api_key_is_scrubbed_out_of_events(store, monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-secret-0123456789")
+    events = EventLog(store)
+    cid = store.create().id
+    event = events.append(cid, "tool_result", {"text": "ANTHROPIC_API_KEY=sk-ant-secret-0123456789"})
+    assert "sk-ant-secret" not in event.data_json
+    assert events.after(cid)[0].data["text"] == "ANTHROPIC_API_KEY=[redacted API key]"

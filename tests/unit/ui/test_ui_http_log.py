@@ -72,7 +72,7 @@ def test_redact_headers_by_name_and_by_value():
     assert out == {
         "Authorization": "[redacted]",
         "X-Api-Key": "[redacted]",
-        "x-custom": "token [redacted]",
+        "x-custom": "token [redacted API key]",
         "accept": "json",
     }
 
