@@ -11,7 +11,8 @@ import pytest
 
 from computer_use_demo.api.token import TokenError, load_or_create_token
 from computer_use_demo.service.state import ServiceState
-from tests.support.api_server import TOKEN, private_folders, running_api
+from tests.support.api_server import TOKEN, private_folders, read_events, running_api
+from tests.support.fake_api import reply, text, tool_use
 
 
 def concrete(path: str) -> str:
@@ -81,10 +82,16 @@ def test_cors_is_closed_unless_origins_are_named(api, tmp_path):
         assert "access-control-allow-origin" not in evil.headers
 
 
-def test_the_api_key_is_in_no_answer(api):
+def test_the_api_key_is_in_no_answer(api, fake_api):
     key = os.environ["ANTHROPIC_API_KEY"]
+    fake_api.script(reply(tool_use("bash", {"command": f"echo {key}"})), reply(text(f"The key is {key}")))
     with api.client() as http:
-        created = http.post("/conversations", json={"task": "hello"}).json()
+        created = http.post(
+            "/conversations", json={"task": "hello", "config": {"model": "claude-sonnet-4-5"}}
+        )
+        created = created.json()
+        assert http.post(f"/conversations/{created['id']}/run").status_code == 202
+        read_events(http, created["id"])  # to the end of the run
         bodies = [
             http.get("/openapi.json").text,
             http.get("/conversations").text,
@@ -94,6 +101,7 @@ def test_the_api_key_is_in_no_answer(api):
             http.get("/desktop").text,
         ]
     assert all(key not in body for body in bodies)
+    assert "[redacted API key]" in bodies[4]  # the run did print it: scrubbed
 
 
 def test_a_token_is_generated_once_private_and_reused(tmp_path, monkeypatch):
