@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
+from computer_use_demo.service.broadcaster import Subscription
 from computer_use_demo.service.run_manager import STATUS_EVENT, TERMINAL_STATES
 from computer_use_demo.service.state import ServiceState
 from computer_use_demo.store.events import MAX_PAGE, Event
@@ -37,6 +38,7 @@ class EventStream:
         self.conversation_id = conversation_id
         self.last = after
         self.follow = follow
+        self.ended = False  # the run this stream followed has ended
         self.last_write = time.monotonic()
 
     def _stored(self) -> list[bytes]:
@@ -61,34 +63,45 @@ class EventStream:
         try:
             for frame in self._stored():
                 yield frame
-            while True:
-                here, elsewhere = self._running()
+            while not self.ended:
+                here, elsewhere = self._running()  # asked when the stream is quiet, not per event
                 if not (here or elsewhere or self.follow):
                     for frame in self._stored():  # what came between the last read and the run's end
                         yield frame
                     return
-                if subscription.lagged:
-                    subscription.lagged = False
-                    for frame in self._stored():
-                        yield frame
-                event = await subscription.next(ELSEWHERE_POLL_S if elsewhere else HEARTBEAT_S)
-                if event is None:
-                    frames = self._stored()
-                    if not frames and time.monotonic() - self.last_write >= HEARTBEAT_S:
-                        frames = [KEEP_ALIVE]
-                    for frame in frames:
-                        yield frame
-                        self.last_write = time.monotonic()
-                    continue
-                if event.seq <= self.last:
-                    continue
-                frames = [sse_frame(event)] if event.seq == self.last + 1 else self._stored()
-                if event.seq == self.last + 1:
-                    self.last = event.seq
-                for frame in frames:
+                async for frame in self._until_quiet(
+                    subscription, ELSEWHERE_POLL_S if elsewhere else HEARTBEAT_S
+                ):
                     yield frame
-                self.last_write = time.monotonic()
-                if ends_run(event) and not self.follow:
-                    return
         finally:
             broadcaster.unsubscribe(subscription)
+
+    async def _until_quiet(self, subscription: Subscription, wait_s: float) -> AsyncIterator[bytes]:
+        """Published events until none comes for `wait_s` (then what the store has, or a keep-alive), or
+        until the run ends."""
+        while True:
+            if subscription.lagged:
+                subscription.lagged = False
+                for frame in self._stored():
+                    yield frame
+            event = await subscription.next(wait_s)
+            if event is None:
+                frames = self._stored()
+                if not frames and time.monotonic() - self.last_write >= HEARTBEAT_S:
+                    frames = [KEEP_ALIVE]
+                for frame in frames:
+                    yield frame
+                    self.last_write = time.monotonic()
+                return
+            if event.seq <= self.last:
+                continue
+            if event.seq == self.last + 1:
+                self.last = event.seq
+                yield sse_frame(event)
+            else:  # a gap (never expected): the store has everything in order
+                for frame in self._stored():
+                    yield frame
+            self.last_write = time.monotonic()
+            if ends_run(event) and not self.follow:
+                self.ended = True
+                return

@@ -50,5 +50,9 @@ def run_config(settings: Mapping[str, Any]) -> RunConfig:
 
 def setting_named_in(message: str) -> str | None:
     """The setting a config error is about (the first named in its message), for the error's field path."""
-    found = [(match.start(), name) for name in SETTING_NAMES if (match := re.search(rf"\b{name}\b", message))]
+    found = []
+    for name in SETTING_NAMES:
+        match = re.search(rf"\b{name}\b(?!')", message)  # "the model's limit" is prose, not the setting
+        if match:
+            found.append((match.start(), name))
     return min(found)[1] if found else None
