@@ -11,7 +11,7 @@ WITH_APPS=0
 # Desktop stack and test tools. The image's Dockerfile installs the same desktop packages.
 DESKTOP_PACKAGES=(xvfb xauth xdotool scrot x11-utils x11-xserver-utils mutter tint2 x11vnc novnc
   python3-websockify xterm fonts-dejavu-core)
-TEST_PACKAGES=(python3-venv chromium make procps psmisc curl ca-certificates vim-tiny)
+TEST_PACKAGES=(python3-venv chromium make procps psmisc curl ca-certificates vim-tiny shellcheck)
 APP_PACKAGES=(firefox-esr libreoffice-writer libreoffice-calc mousepad pcmanfm xpdf galculator
   x11-apps fonts-liberation)
 

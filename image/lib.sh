@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared settings and helpers for the desktop scripts. Sourced, never run.
 # Every setting comes from the environment, with the defaults the image documents.
 
@@ -14,7 +15,7 @@
 : "${BIND_ADDRESS:=0.0.0.0}"
 : "${PYTHON:=python3}"
 : "${NOVNC_WEB:=/usr/share/novnc}"
-: "${STREAMLIT_APP:=computer_use_demo/streamlit_app.py}"
+: "${STREAMLIT_APP:=computer_use_demo/streamlit.py}"
 : "${STACK_RUN_DIR:=${TMPDIR:-/tmp}/computer-use-stack-$(id -u)-$DISPLAY_NUM}"
 DISPLAY=":$DISPLAY_NUM"
 XDG_SESSION_TYPE=x11
@@ -22,9 +23,26 @@ export APP_ROOT WIDTH HEIGHT DISPLAY_NUM VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT
   NOVNC_WEB STREAMLIT_APP STACK_RUN_DIR DISPLAY XDG_SESSION_TYPE
 
 IMAGE_DIR="$APP_ROOT/image"
-COMPONENT_DIR="$IMAGE_DIR/components"
-LOG_DIR="$STACK_RUN_DIR/logs"
-PID_DIR="$STACK_RUN_DIR/pids"
+# shellcheck disable=SC2034 # these are for the scripts that source this file
+{
+  COMPONENT_DIR="$IMAGE_DIR/components"
+  LOG_DIR="$STACK_RUN_DIR/logs"
+  PID_DIR="$STACK_RUN_DIR/pids"
+}
+
+# The components, from components.list: COMPONENTS in start order, READY_TIMEOUT (seconds) of each,
+# DESKTOP_COMPONENTS (what Reset restarts) and X_CLIENTS (what dies with the X server).
+COMPONENTS=() DESKTOP_COMPONENTS=() X_CLIENTS=()
+declare -gA READY_TIMEOUT=()
+# shellcheck disable=SC2034 # READY_TIMEOUT is for the supervisor
+while read -r name timeout part x_role; do
+  if [[ -z $name || $name == "#"* ]]; then continue; fi
+  COMPONENTS+=("$name")
+  READY_TIMEOUT[$name]=$timeout
+  if [[ $part == desktop ]]; then DESKTOP_COMPONENTS+=("$name"); fi
+  if [[ $x_role == x-client ]]; then X_CLIENTS+=("$name"); fi
+done <"$IMAGE_DIR/components.list"
+unset name timeout part x_role
 
 log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "${LOG_TAG:-stack}" "$*"; }
 

@@ -6,6 +6,7 @@
 # environment (DISPLAY_NUM, STACK_RUN_DIR).
 set -euo pipefail
 LOG_TAG=reset
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 x_ok || { log "no X server on $DISPLAY"; exit 1; }
@@ -50,13 +51,14 @@ restarted() {
   [[ -n $now && $now != "$2" ]] && "$COMPONENT_DIR/$1.sh" ready
 }
 if ((supervised)); then
-  desktop_components=(xvfb mutter tint2 x11vnc novnc)
   declare -A before=()
-  for name in "${desktop_components[@]}"; do before[$name]=$(pid_of "$name" || true); done
-  for name in xvfb novnc; do
-    [[ -n ${before[$name]} ]] && kill -TERM "${before[$name]}" 2>/dev/null || true
+  for name in "${DESKTOP_COMPONENTS[@]}"; do before[$name]=$(pid_of "$name" || true); done
+  # The X server takes its clients with it; the other desktop components are stopped themselves.
+  for name in "${DESKTOP_COMPONENTS[@]}"; do
+    [[ " ${X_CLIENTS[*]} " == *" $name "* || -z ${before[$name]} ]] && continue
+    kill -TERM "${before[$name]}" 2>/dev/null || true
   done
-  for name in "${desktop_components[@]}"; do
+  for name in "${DESKTOP_COMPONENTS[@]}"; do
     wait_until 20 restarted "$name" "${before[$name]}" || { log "$name did not come back"; exit 1; }
   done
 else

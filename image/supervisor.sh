@@ -4,13 +4,12 @@
 # Used by the image's entrypoint and by run-native.sh alike.
 set -uo pipefail
 LOG_TAG=supervisor
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
-COMPONENTS=(xvfb mutter tint2 x11vnc novnc static streamlit api)
-declare -A READY_TIMEOUT=([xvfb]=15 [mutter]=20 [tint2]=15 [x11vnc]=15 [novnc]=15 [static]=15 [streamlit]=60 [api]=60)
+# COMPONENTS, READY_TIMEOUT and X_CLIENTS (which die with the X server and restart with it) come from
+# components.list, through lib.sh.
 declare -A PIDS=() STARTED_MS=() FAILURES=() NEXT_TRY=()
-# These die with the X server; when it is restarted they are restarted with it.
-X_CLIENTS=(mutter tint2 x11vnc)
 POLL_SECONDS=${SUPERVISOR_POLL_SECONDS:-0.5}
 
 mkdir -p "$LOG_DIR" "$PID_DIR"

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from computer_use_demo.store.messages import decode_base64_image, inline_image_block, map_image_blocks
 from computer_use_demo.store.private_files import private_dir, write_private_atomic
+from computer_use_demo.tools.blocks import decode_base64_image, inline_image_block, map_image_blocks
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 STORED_SOURCE = "stored"

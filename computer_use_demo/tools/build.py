@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from computer_use_demo.models.specs import ImageTier
 from computer_use_demo.tools import ToolCollection, ToolGroup, ToolResult
+from computer_use_demo.tools.blocks import first_image_data, texts_of
+from computer_use_demo.tools.computer.scaling import ImageTier
 
 
 def build_tool_collection(group: ToolGroup, *, image_tier: ImageTier) -> ToolCollection:
@@ -20,17 +21,7 @@ def build_tool_collection(group: ToolGroup, *, image_tier: ImageTier) -> ToolCol
 
 def tool_result_from_block(block: dict[str, Any]) -> ToolResult:
     """The `ToolResult` a `tool_result` block stands for (for `tool_output_callback`)."""
-    content = block.get("content")
-    texts: list[str] = []
-    image: str | None = None
-    if isinstance(content, str):
-        texts.append(content)
-    for item in content if isinstance(content, list) else []:
-        if item.get("type") == "text":
-            texts.append(item.get("text", ""))
-        elif item.get("type") == "image" and image is None:
-            image = (item.get("source") or {}).get("data")
-    text = "\n".join(texts) or None
+    text = "\n".join(texts_of(block)) or None
     if block.get("is_error"):
         return ToolResult(error=text or "The tool failed.")
-    return ToolResult(output=text, base64_image=image)
+    return ToolResult(output=text, base64_image=first_image_data(block))

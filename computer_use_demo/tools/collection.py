@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from computer_use_demo.tools.base import BaseAnthropicTool, ToolError, ToolFailure, ToolResult
+from computer_use_demo.tools.base import BaseAnthropicTool, ToolError, ToolFailure, ToolResult, Toolset
 from computer_use_demo.tools.result_blocks import HALTED_TEXT, tool_result_block
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,9 @@ class ToolCollection:
             return ToolFailure(error=f"Tool input must be a JSON object, got {type(tool_input).__name__}.")
         try:
             if toolset_name is not None:
-                call_member = getattr(tool, "call_member", None)
-                if call_member is None:
+                if not isinstance(tool, Toolset):
                     return ToolFailure(error=f"{toolset_name!r} is not a toolset.")
-                return await call_member(name, dict(tool_input))
+                return await tool.call_member(name, dict(tool_input))
             return await tool(**tool_input)
         except ToolError as exc:
             return ToolFailure(error=exc.message)
@@ -83,8 +82,7 @@ class ToolCollection:
     async def _finish_toolset_batches(self, results: list[tuple[Mapping[str, Any], ToolResult]]) -> None:
         for toolset_name in {b.get("toolset_name") for b, _ in results if b.get("toolset_name")}:
             toolset = self.tool_map.get(toolset_name)
-            finish = getattr(toolset, "finish_batch", None)
-            if finish is None:
+            if not isinstance(toolset, Toolset):
                 continue
             members = [(i, r) for i, (b, r) in enumerate(results) if b.get("toolset_name") == toolset_name]
             good = [(i, r) for i, r in members if not r.is_error and r.error != HALTED_TEXT]
@@ -92,6 +90,6 @@ class ToolCollection:
                 continue
             last_index, last_result = good[-1]
             try:
-                results[last_index] = (results[last_index][0], await finish(last_result))
+                results[last_index] = (results[last_index][0], await toolset.finish_batch(last_result))
             except Exception:  # a missing closing screenshot must not lose the turn's results
                 log.exception("toolset %s could not finish its batch", toolset_name)

@@ -3,6 +3,7 @@
 # mounted source tree is live.
 set -euo pipefail
 LOG_TAG=streamlit
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 case ${1:-run} in

@@ -3,6 +3,7 @@
 # 0600 file, never to argv) clients must authenticate; otherwise anyone who reaches the port may control it.
 set -euo pipefail
 LOG_TAG=x11vnc
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 case ${1:-run} in

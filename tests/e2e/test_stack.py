@@ -25,7 +25,8 @@ RUN_NATIVE = ROOT / "image" / "run-native.sh"
 XVFB_SCRIPT = ROOT / "image" / "components" / "xvfb.sh"
 RESET_SCRIPT = ROOT / "image" / "reset-desktop.sh"
 READY_TIMEOUT = 120
-COMPONENTS = ("xvfb", "mutter", "tint2", "x11vnc", "novnc", "static", "streamlit", "api")
+COMPONENTS = [c.name for c in checks.components()]
+DESKTOP_COMPONENTS = [c.name for c in checks.components() if c.part == "desktop"]
 
 
 @dataclass
@@ -190,7 +191,7 @@ def test_reset_closes_apps_and_restarts_every_desktop_component(native_stack: Na
     app = subprocess.Popen(["xterm"], env=display_env, start_new_session=True)
     try:
         assert checks.wait_for(lambda: f"{app.pid}" in _client_pids(desktop), 15), "xterm never mapped"
-        components = ("xvfb", "mutter", "tint2", "x11vnc", "novnc")
+        components = DESKTOP_COMPONENTS
         before = {name: desktop.pid(name) for name in components}
         chat_before = desktop.pid("streamlit")
         done = subprocess.run(

@@ -18,12 +18,28 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PIL import Image, ImageStat
 
+COMPONENTS_LIST = Path(__file__).resolve().parents[2] / "image" / "components.list"
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 RESTART_DEADLINE_SECONDS = 5.0
 PANEL_HEIGHT = 40
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    ready_timeout: int
+    part: str  # "desktop" (Reset restarts it) or "app"
+    x_role: str  # "x-server", "x-client" (dies with the X server) or "-"
+
+
+def components() -> list[Component]:
+    """image/components.list, the one list of the stack's components, in start order."""
+    rows = [line.split() for line in COMPONENTS_LIST.read_text().splitlines()]
+    return [Component(r[0], int(r[1]), r[2], r[3]) for r in rows if r and not r[0].startswith("#")]
 
 
 def free_port() -> int:

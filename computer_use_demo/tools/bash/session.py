@@ -272,9 +272,10 @@ class ShellSession:
 
 def _kill(process: asyncio.subprocess.Process) -> None:
     # Once the shell is reaped its pid may be reused: then only its group and session are safe targets.
+    # The shell leads its own process group, so the group kill ends it. Not `process.kill()` on top:
+    # Popen.send_signal polls first, and when the shell has just died that poll reaps it here, before
+    # asyncio's child watcher thread can, which then reports "Unknown child process" and status 255.
     kill_process_tree(process.pid, include_descendants=process.returncode is None)
-    with contextlib.suppress(ProcessLookupError):
-        process.kill()
 
 
 def _abandon(process: asyncio.subprocess.Process) -> None:
