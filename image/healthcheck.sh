@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Docker HEALTHCHECK: healthy when every component passes its readiness check.
 set -uo pipefail
-# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 status=0
 for name in "${COMPONENTS[@]}"; do

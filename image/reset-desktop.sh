@@ -6,7 +6,6 @@
 # environment (DISPLAY_NUM, STACK_RUN_DIR).
 set -euo pipefail
 LOG_TAG=reset
-# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 x_ok || { log "no X server on $DISPLAY"; exit 1; }
@@ -52,13 +51,13 @@ restarted() {
 }
 if ((supervised)); then
   declare -A before=()
-  for name in "${DESKTOP_COMPONENTS[@]}"; do before[$name]=$(pid_of "$name" || true); done
-  # The X server takes its clients with it; the other desktop components are stopped themselves.
-  for name in "${DESKTOP_COMPONENTS[@]}"; do
+  for name in "${RESET_COMPONENTS[@]}"; do before[$name]=$(pid_of "$name" || true); done
+  # The X server takes its clients with it; the other components to reset are stopped themselves.
+  for name in "${RESET_COMPONENTS[@]}"; do
     [[ " ${X_CLIENTS[*]} " == *" $name "* || -z ${before[$name]} ]] && continue
     kill -TERM "${before[$name]}" 2>/dev/null || true
   done
-  for name in "${DESKTOP_COMPONENTS[@]}"; do
+  for name in "${RESET_COMPONENTS[@]}"; do
     wait_until 20 restarted "$name" "${before[$name]}" || { log "$name did not come back"; exit 1; }
   done
 else

@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from computer_use_demo.api.deps import ConversationId, State
 from computer_use_demo.api.errors import ApiError, busy_error
 from computer_use_demo.desktop.capture import CaptureError, RawFrame, ScreenCapture
-from computer_use_demo.desktop.reset import reset_desktop
 from computer_use_demo.desktop.run_lock import DesktopBusy, acquire_run_lock, current_holder
 from computer_use_demo.store.stored_content import conversation_image
+from computer_use_demo.tools.server.desktop_reset import reset_desktop
 
 router = APIRouter(tags=["screenshots and desktop"])
 

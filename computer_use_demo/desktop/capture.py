@@ -18,6 +18,8 @@ from typing import ClassVar, Protocol
 
 from PIL import Image
 
+from computer_use_demo.desktop.environment import without_secrets
+
 log = logging.getLogger(__name__)
 
 
@@ -92,7 +94,7 @@ class ScrotBackend:
     def __init__(self, display: str, timeout: float = 10.0) -> None:
         self.display = display
         self.timeout = timeout
-        self._env = {**os.environ, "DISPLAY": display}
+        self._env = {**without_secrets(os.environ), "DISPLAY": display}
         self._size = self._read_size()
 
     def _read_size(self) -> tuple[int, int]:

@@ -26,8 +26,8 @@ from computer_use_demo.service.run_manager import LiveRun, outcome_state
 from computer_use_demo.service.state import ServiceState
 from computer_use_demo.store import ConversationNotFound
 from computer_use_demo.store.events import Event
-from computer_use_demo.store.messages import texts
 from computer_use_demo.store.stored_content import stored_messages
+from computer_use_demo.tools.blocks import texts_of
 
 NAME = "run_task"
 MAX_TASK_CHARS = 100_000
@@ -136,4 +136,4 @@ class TaskRunner:
         """The text of Claude's last message."""
         messages = stored_messages(self.state.store, conversation_id, lambda ref: {"type": "stored"})
         last = next((m for m in reversed(messages) if m["role"] == "assistant"), None)
-        return "\n".join(texts(last["content"])).strip() if last else ""
+        return "\n".join(texts_of(last)).strip() if last else ""

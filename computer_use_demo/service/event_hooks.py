@@ -21,8 +21,9 @@ from computer_use_demo.models.usage import RunUsage, TurnUsage
 from computer_use_demo.runs.hooks import RunHooks, ToolCall, ToolTiming
 from computer_use_demo.service.broadcaster import Broadcaster
 from computer_use_demo.store.events import Event, EventLog
-from computer_use_demo.store.messages import decode_base64_image, usage_values
+from computer_use_demo.store.messages import usage_values
 from computer_use_demo.tools.base import ToolResult
+from computer_use_demo.tools.blocks import blocks_of, decode_base64_image, texts_of
 
 log = logging.getLogger(__name__)
 
@@ -111,14 +112,14 @@ class EventHooks(RunHooks):
     def on_tool_result(self, block: dict[str, Any], result: ToolResult) -> None:
         """After the results are in the history (and the store): the screenshot's address works now."""
         tool_use_id = str(block.get("tool_use_id"))
-        texts, screenshot = _result_parts(block)
+        screenshot = _screenshot_sha256(block)
         timing = self.timings.get(tool_use_id)
         self.sink.emit(
             "tool_result",
             {
                 "tool_use_id": tool_use_id,
                 "is_error": bool(block.get("is_error")),
-                "text": "\n".join(texts),
+                "text": "\n".join(texts_of(block)),
                 "screenshot_url": (
                     screenshot_path(self.sink.conversation_id, screenshot) if screenshot else None
                 ),
@@ -146,19 +147,8 @@ class EventHooks(RunHooks):
         self.sink.emit("stop", {"kind": stop.kind, "message": stop.message, "stop_reason": stop.stop_reason})
 
 
-def _result_parts(block: Mapping[str, Any]) -> tuple[list[str], str | None]:
-    """A tool_result block's texts and the SHA-256 of its first image (the name the store files it under)."""
-    content = block.get("content")
-    if isinstance(content, str):
-        return [content], None
-    texts: list[str] = []
-    screenshot: str | None = None
-    for item in content if isinstance(content, list) else []:
-        if not isinstance(item, dict):
-            continue
-        if item.get("type") == "text":
-            texts.append(str(item.get("text", "")))
-        elif item.get("type") == "image" and screenshot is None:
-            data = decode_base64_image(item)
-            screenshot = hashlib.sha256(data).hexdigest() if data is not None else None
-    return texts, screenshot
+def _screenshot_sha256(block: Mapping[str, Any]) -> str | None:
+    """The SHA-256 of a tool_result block's first image: the name the store files it under."""
+    image = next((b for b in blocks_of(block) if b.get("type") == "image"), None)
+    data = decode_base64_image(image) if image is not None else None
+    return hashlib.sha256(data).hexdigest() if data is not None else None

@@ -14,7 +14,7 @@ from typing import Any
 
 from computer_use_demo.store.conversations import ConversationStore
 from computer_use_demo.store.images import STORED_SOURCE, ImageRef
-from computer_use_demo.store.messages import map_image_blocks
+from computer_use_demo.tools.blocks import map_image_blocks
 
 SHA256_PATTERN = re.compile(r"[0-9a-f]{64}")
 

@@ -10,7 +10,7 @@ import os
 
 import streamlit as st
 
-from computer_use_demo.desktop.reset import reset_desktop
+from computer_use_demo.tools.server.desktop_reset import reset_desktop
 from computer_use_demo.ui.config_store import ConfigStore
 from computer_use_demo.ui.conversation_list import render_conversation_list
 from computer_use_demo.ui.conversations import (

@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import stack_checks as checks
+from tests.support.key_probes import run_probes
+from tests.support.tool_server import PLANTED_KEY
 from tests.support.xvfb import free_display_number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +28,8 @@ XVFB_SCRIPT = ROOT / "image" / "components" / "xvfb.sh"
 RESET_SCRIPT = ROOT / "image" / "reset-desktop.sh"
 READY_TIMEOUT = 120
 COMPONENTS = [c.name for c in checks.components()]
-DESKTOP_COMPONENTS = [c.name for c in checks.components() if c.part == "desktop"]
+DESKTOP_COMPONENTS = [c.name for c in checks.components() if c.user == "desktop"]
+RESET_COMPONENTS = [c.name for c in checks.components() if c.reset == "reset"]
 
 
 @dataclass
@@ -54,6 +57,9 @@ def _stack_env(run_dir: Path, display_number: int) -> dict[str, str]:
         VNC_PORT=str(checks.free_port()),
         STACK_RUN_DIR=str(run_dir),
         BIND_ADDRESS="127.0.0.1",
+        # The app needs these; nothing on the desktop side may get them.
+        ANTHROPIC_API_KEY=PLANTED_KEY,
+        AWS_SECRET_ACCESS_KEY="planted-aws-secret-0123456789",
     )
     return env
 
@@ -106,7 +112,13 @@ def native_stack(tmp_path_factory) -> Iterator[NativeStack]:
             int(env["NOVNC_PORT"]),
             int(env["VNC_PORT"]),
         )
-        desktop = checks.Desktop(ports, run, str(run_dir / "pids"), str(ROOT / "image" / "healthcheck.sh"))
+        desktop = checks.Desktop(
+            ports,
+            run,
+            str(run_dir / "pids"),
+            str(ROOT / "image" / "healthcheck.sh"),
+            str(run_dir / "tools.sock"),
+        )
         yield NativeStack(process, env, run_dir, log, desktop, seconds)
     finally:
         _stop(process, run_dir)
@@ -177,7 +189,38 @@ def test_the_api_answers_with_its_token_announced_once(native_stack: NativeStack
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("component", ["x11vnc", "novnc", "streamlit", "mutter", "tint2", "xvfb"])
+def test_no_desktop_process_and_no_tool_call_sees_a_credential(native_stack: NativeStack) -> None:
+    """Natively one user runs everything, so the app's own processes hold the key (and the model could
+    read them); every desktop component, what the panel starts, and the bash and editor tools do not."""
+    for name in DESKTOP_COMPONENTS:
+        environ = Path(f"/proc/{native_stack.desktop.pid(name)}/environ").read_bytes()
+        assert PLANTED_KEY.encode() not in environ and b"planted-aws" not in environ, name
+    streamlit = Path(f"/proc/{native_stack.desktop.pid('streamlit')}/environ").read_bytes()
+    assert PLANTED_KEY.encode() in streamlit  # the app's key: a native run cannot hide it (README)
+
+    def app_process(program: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
+        env = {**native_stack.env, "PYTHONPATH": str(ROOT), **extra}
+        env["COMPUTER_USE_TOOL_SERVER"] = f"unix:{native_stack.desktop.tool_socket}"
+        return subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "-"], input=program, env=env, capture_output=True,
+            text=True, timeout=300,
+        )  # fmt: skip
+
+    report = run_probes(app_process, PLANTED_KEY)
+    hits = "; ".join(f"{p.name} {p.hits}/{p.examined} {p.detail}" for p in report.probes if p.hits)
+    print(f"\nnative probes: {report.summary()} (expected: the app's own processes) {hits}")
+    tool_probes = [p for p in report.probes if not p.name.startswith(("bash proc-", "bash files"))]
+    assert [p for p in tool_probes if p.hits] == [], tool_probes
+    (environ_probe,) = report.named("bash proc-environ")
+    hit_pids = {int(pid) for pid in environ_probe.detail.strip("-,").split(",") if pid}
+    desktop_pids = {native_stack.desktop.pid(name) for name in DESKTOP_COMPONENTS}
+    assert environ_probe.examined > len(desktop_pids) and not hit_pids & desktop_pids, environ_probe
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "component", ["x11vnc", "novnc", "streamlit", "mutter", "tint2", "tool-server", "xvfb"]
+)
 def test_killed_component_is_back_within_5_seconds(native_stack: NativeStack, component: str) -> None:
     probe = checks.probes(native_stack.desktop)[component]
     ok, detail = checks.check_comes_back(native_stack.desktop, component, probe)
@@ -191,7 +234,7 @@ def test_reset_closes_apps_and_restarts_every_desktop_component(native_stack: Na
     app = subprocess.Popen(["xterm"], env=display_env, start_new_session=True)
     try:
         assert checks.wait_for(lambda: f"{app.pid}" in _client_pids(desktop), 15), "xterm never mapped"
-        components = DESKTOP_COMPONENTS
+        components = RESET_COMPONENTS
         before = {name: desktop.pid(name) for name in components}
         chat_before = desktop.pid("streamlit")
         done = subprocess.run(

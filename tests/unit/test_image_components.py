@@ -14,19 +14,29 @@ def lib_sh_arrays() -> dict[str, str]:
     """The arrays lib.sh builds, as bash prints them."""
     script = (
         f'set -euo pipefail; source "{IMAGE}/lib.sh"; '
-        'echo "${COMPONENTS[*]}"; echo "${DESKTOP_COMPONENTS[*]}"; echo "${X_CLIENTS[*]}"; '
+        'echo "${COMPONENTS[*]}"; echo "${DESKTOP_COMPONENTS[*]}"; echo "${APP_COMPONENTS[*]}"; '
+        'echo "${RESET_COMPONENTS[*]}"; echo "${X_CLIENTS[*]}"; '
         'for n in "${COMPONENTS[@]}"; do printf "%s=%s " "$n" "${READY_TIMEOUT[$n]}"; done'
     )
     done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True, timeout=10)
-    names, desktop, x_clients, timeouts = done.stdout.splitlines()
-    return {"names": names, "desktop": desktop, "x_clients": x_clients, "timeouts": timeouts.strip()}
+    names, desktop, app, reset, x_clients, timeouts = done.stdout.splitlines()
+    return {
+        "names": names,
+        "desktop": desktop,
+        "app": app,
+        "reset": reset,
+        "x_clients": x_clients,
+        "timeouts": timeouts.strip(),
+    }
 
 
 def test_the_scripts_read_the_list_as_written():
     listed = components()
     arrays = lib_sh_arrays()
     assert arrays["names"].split() == [c.name for c in listed]
-    assert arrays["desktop"].split() == [c.name for c in listed if c.part == "desktop"]
+    assert arrays["desktop"].split() == [c.name for c in listed if c.user == "desktop"]
+    assert arrays["app"].split() == [c.name for c in listed if c.user == "app"]
+    assert arrays["reset"].split() == [c.name for c in listed if c.reset == "reset"]
     assert arrays["x_clients"].split() == [c.name for c in listed if c.x_role == "x-client"]
     assert arrays["timeouts"] == " ".join(f"{c.name}={c.ready_timeout}" for c in listed)
     assert listed[0].x_role == "x-server"  # the X server starts first: its clients need it

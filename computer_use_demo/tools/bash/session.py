@@ -29,6 +29,7 @@ import os
 import secrets
 from dataclasses import dataclass
 
+from computer_use_demo.desktop.environment import without_secrets
 from computer_use_demo.tools.bash.output_capture import BoundedCapture
 from computer_use_demo.tools.bash.process_tree import kill_process_tree
 from computer_use_demo.tools.bash.terminal_wait import (
@@ -155,7 +156,8 @@ class ShellSession:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            env={**os.environ, **_SESSION_ENV},
+            # Never a credential: the model reads this shell's environment (`env`, /proc/<pid>/environ).
+            env={**without_secrets(os.environ), **_SESSION_ENV},
         )
         transport = self._process._transport  # type: ignore[attr-defined]  # no public way to the pipe's fd
         self._stderr_pipe = pipe_identity(transport.get_pipe_transport(2).get_extra_info("pipe").fileno())
