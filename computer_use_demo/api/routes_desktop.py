@@ -1,10 +1,9 @@
 """Screenshots and the desktop: a stored screenshot by its address, the live screen, who holds the
-desktop, and a reset (not while a run holds it)."""
+desktop, and a reset (not while a run holds it; through the desktop tool server when there is one)."""
 
 from __future__ import annotations
 
 import asyncio
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -12,7 +11,6 @@ from fastapi.responses import Response
 
 from computer_use_demo.api.deps import ConversationId, State
 from computer_use_demo.api.errors import ApiError, busy_error
-from computer_use_demo.desktop.capture import CaptureError, RawFrame, ScreenCapture
 from computer_use_demo.desktop.run_lock import DesktopBusy, acquire_run_lock, current_holder
 from computer_use_demo.store.stored_content import conversation_image
 from computer_use_demo.tools.server.desktop_reset import reset_desktop
@@ -41,21 +39,14 @@ def stored_screenshot(
     )
 
 
-def _png(frame: RawFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_image().save(buffer, "PNG", compress_level=3)
-    return buffer.getvalue()
-
-
 @router.get("/desktop/screenshot", response_class=Response, responses=IMAGE_RESPONSE)
-async def live_screenshot() -> Response:
-    """The desktop's screen now, at its full size."""
+async def live_screenshot(state: State) -> Response:
+    """The desktop's screen now, as the computer tool takes it (through the desktop tool server when
+    there is one), at the size the model sees."""
     try:
-        # Grabbed on the loop's thread, like the tools' grabs (one X connection per display); encoded aside.
-        frame = ScreenCapture.for_display().grab_raw()
-    except (CaptureError, OSError, ValueError) as exc:
+        data = await state.desktop.screenshot_png()
+    except Exception as exc:  # no display, no tool server: say which
         raise ApiError(503, "no_display", f"Cannot capture the desktop: {exc}") from None
-    data = await asyncio.to_thread(_png, frame)
     return Response(data, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 

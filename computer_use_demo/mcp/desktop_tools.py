@@ -9,25 +9,20 @@ last screenshot, as for Claude. A desktop action holds the desktop's run lock wh
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from mcp import types
 
-from computer_use_demo.agent.resources import close_tools
-from computer_use_demo.desktop.run_lock import DesktopBusy, acquire_run_lock
+from computer_use_demo.desktop.run_lock import DesktopBusy
 from computer_use_demo.mcp.results import error_result, tool_result
-from computer_use_demo.tools import TOOL_GROUPS_BY_VERSION, ToolCollection
+from computer_use_demo.service.desktop import TOOL_VERSION, DesktopTools
+from computer_use_demo.tools import TOOL_GROUPS_BY_VERSION, ToolResult
 from computer_use_demo.tools.base import format_validation_error
-from computer_use_demo.tools.build import build_tool_collection
 from computer_use_demo.tools.computer.beta import BETA_MAX_DURATION
 
-# The beta computer tool with every action (zoom included), the Claude 4 editor and bash.
-TOOL_VERSION = "computer_use_20251124"
-OWNER = "an MCP client"
 MAX_TEXT = 100_000
 
 _INT = {"type": "integer", "minimum": 0, "maximum": 100_000}
@@ -190,14 +185,10 @@ def check_input(validator: Draft202012Validator, arguments: dict[str, Any]) -> s
 
 
 class DesktopToolbox:
-    """Our tools for this desktop, made on first use and kept (bash keeps its shell between calls)."""
+    """The MCP face of the desktop's tools (`service/desktop.py`): listing, input checks, results."""
 
-    def __init__(self, build: Callable[[], ToolCollection] | None = None) -> None:
-        self._build = build or (
-            lambda: build_tool_collection(TOOL_GROUPS_BY_VERSION[TOOL_VERSION], image_tier="standard")
-        )
-        self._tools: ToolCollection | None = None
-        self._desktop = asyncio.Lock()  # this process's calls take turns; other processes: the run lock
+    def __init__(self, desktop: DesktopTools) -> None:
+        self.desktop = desktop
 
     def listing(self) -> list[types.Tool]:
         classes = {tool.name: tool for tool in TOOL_GROUPS_BY_VERSION[TOOL_VERSION].tools}
@@ -211,12 +202,8 @@ class DesktopToolbox:
         return name in _BY_NAME or name in PASS_THROUGH
 
     async def call(self, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
-        try:
-            tools = self._tools = self._tools or self._build()
-        except Exception as exc:
-            return error_result(f"The desktop tools could not be set up: {type(exc).__name__}: {exc}")
         if name in PASS_THROUGH:
-            return tool_result(await tools.run(name=PASS_THROUGH[name][0], tool_input=arguments))
+            return await self._answer(self.desktop.run(PASS_THROUGH[name][0], arguments))
         problem = check_input(_VALIDATORS[name], arguments)
         try:
             computer_input = _BY_NAME[name].computer_input(arguments) if problem is None else {}
@@ -224,17 +211,13 @@ class DesktopToolbox:
             problem = str(exc)
         if problem is not None:
             return error_result(f"{name}: {problem}")
-        async with self._desktop:
-            try:
-                lock = acquire_run_lock(owner=OWNER, task=f"the {name} tool")
-            except DesktopBusy as busy:
-                return error_result(str(busy))
-            try:
-                return tool_result(await tools.run(name="computer", tool_input=computer_input))
-            finally:
-                lock.release()
+        return await self._answer(self.desktop.act(computer_input, what=f"the {name} tool"))
 
-    async def close(self) -> None:
-        tools, self._tools = self._tools, None
-        if tools is not None:
-            await close_tools(tools)
+    @staticmethod
+    async def _answer(call: Awaitable[ToolResult]) -> types.CallToolResult:
+        try:
+            return tool_result(await call)
+        except DesktopBusy as busy:
+            return error_result(str(busy))
+        except Exception as exc:  # the tools could not be set up (no display, no tool server)
+            return error_result(f"The desktop tools failed: {type(exc).__name__}: {exc}")

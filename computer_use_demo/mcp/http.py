@@ -1,8 +1,8 @@
 """The MCP server over streamable HTTP, as a route of the API server (`/mcp`).
 
 It sits behind the API's own gates (bearer token, body limit), so the SDK's DNS-rebinding check is off: a
-page that rebinds a name to this machine still has no token. Sessions, and the tools' state (one bash
-shell), live as long as the server.
+page that rebinds a name to this machine still has no token. Sessions live as long as the server; all
+of them share the process's desktop tools (one bash shell), closed with the service state.
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from computer_use_demo.service.state import ServiceState
 
 
 class McpHttpEndpoint:
-    def __init__(self, state: ServiceState, toolbox: DesktopToolbox | None = None) -> None:
-        self.toolbox = toolbox or DesktopToolbox()
+    def __init__(self, state: ServiceState) -> None:
         self.sessions = StreamableHTTPSessionManager(
-            app=build_server(state, self.toolbox),
+            app=build_server(state, DesktopToolbox(state.desktop)),
             security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
 
@@ -32,8 +31,5 @@ class McpHttpEndpoint:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        try:
-            async with self.sessions.run():
-                yield
-        finally:
-            await self.toolbox.close()
+        async with self.sessions.run():
+            yield

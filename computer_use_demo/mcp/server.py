@@ -76,13 +76,11 @@ def build_server(state: ServiceState, toolbox: DesktopToolbox) -> Server[Any]:
 
 async def serve_stdio() -> None:
     state = ServiceState.open(owner=OWNER)
-    toolbox = DesktopToolbox()
-    server = build_server(state, toolbox)
+    server = build_server(state, DesktopToolbox(state.desktop))
     try:
         async with stdio_server() as (read_stream, write_stream):
             await server.run(read_stream, write_stream, server.create_initialization_options())
     finally:
-        await toolbox.close()
         await state.close()
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from computer_use_demo.service.broadcaster import Broadcaster
+from computer_use_demo.service.desktop import DesktopTools
 from computer_use_demo.service.run_manager import RunManager
 from computer_use_demo.store import ConversationStore
 from computer_use_demo.store.events import EventLog
@@ -17,6 +18,7 @@ class ServiceState:
     events: EventLog
     broadcaster: Broadcaster
     runs: RunManager
+    desktop: DesktopTools  # the desktop's tools outside runs (MCP's tools, the live screenshot)
 
     @classmethod
     def open(cls, *, owner: str, database: Path | None = None) -> ServiceState:
@@ -24,8 +26,10 @@ class ServiceState:
         store = ConversationStore(database)
         events = EventLog(store)
         broadcaster = Broadcaster()
-        return cls(store, events, broadcaster, RunManager(store, events, broadcaster, owner=owner))
+        runs = RunManager(store, events, broadcaster, owner=owner)
+        return cls(store, events, broadcaster, runs, DesktopTools(owner="an MCP client"))
 
     async def close(self) -> None:
         await self.runs.close()
+        await self.desktop.close()
         self.store.close()

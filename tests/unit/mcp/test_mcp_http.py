@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import anyio
 import httpx2
@@ -11,8 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from computer_use_demo.service.state import ServiceState
+from tests.support.api_server import private_folders, running_api
 from tests.support.fake_api import reply, text, tool_use
-from tests.support.mcp_clients import http_client, text_of
+from tests.support.mcp_clients import http_client, image_of, text_of
+from tests.support.tool_server import running_tool_server
 
 
 async def test_no_token_no_mcp(api):
@@ -107,3 +111,30 @@ def test_any_call_is_answered_never_a_protocol_failure(api, monkeypatch, batch):
                     assert result.is_error and "Unknown tool" in text_of(result)
 
     anyio.run(call_all)
+
+
+def ancestors(pid: int) -> list[int]:
+    chain = []
+    while pid > 1:
+        status = Path(f"/proc/{pid}/status").read_text()
+        pid = int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+        chain.append(pid)
+    return chain
+
+
+async def test_with_a_desktop_tool_server_the_tools_run_there(tmp_path, monkeypatch, fake_api, xdisplay):
+    """As in the image: the server's desktop tools (and its live screenshot) go to the tool server."""
+    with running_tool_server(tmp_path) as tools:
+        monkeypatch.setenv("COMPUTER_USE_TOOL_SERVER", tools.address)
+        private_folders(tmp_path, monkeypatch)
+        with running_api(ServiceState.open(owner="the HTTP API")) as served:
+            async with http_client(served.base_url, served.token) as client:
+                command = "echo $$ ${ANTHROPIC_API_KEY:-no-key}"
+                shell_pid, key = text_of(await client.call_tool("bash", {"command": command})).split()[:2]
+                assert tools.process.pid in ancestors(int(shell_pid))  # the server's shell, not ours
+                shot = await client.call_tool("screenshot", {})
+            with served.client() as http:
+                live = http.get("/desktop/screenshot")
+    assert key == "no-key"  # what the tool server starts sees no credential
+    assert image_of(shot).size == (xdisplay.width, xdisplay.height)
+    assert live.status_code == 200 and live.headers["content-type"] == "image/png"
