@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any, TypeVar
 
 from anthropic import APIStatusError
@@ -142,7 +142,7 @@ class _Run:
         if response.stop_reason == "pause_turn":
             return None
         if response.stop_reason == "tool_use" and tool_uses:
-            return await self.run_tools(tool_uses)
+            return await self.run_tools(tool_uses, unparsed=response.unparsed_tool_inputs)
         if tool_uses:  # cut off (max_tokens) before the calls were complete: none of them ran
             answer_unanswered_tool_uses(self.messages, CUT_OFF_TEXT)
         return stop_for_reason(response.stop_reason)
@@ -172,10 +172,12 @@ class _Run:
             for block in response.content:
                 await call_hook(self.hooks.on_block, block)
 
-    async def run_tools(self, tool_uses: list[dict[str, Any]]) -> LoopStop | None:
+    async def run_tools(
+        self, tool_uses: list[dict[str, Any]], *, unparsed: Collection[str]
+    ) -> LoopStop | None:
         self.open_turn, self.in_flight = ObservedTools(self.tools, self.hooks, tool_uses), []
         try:
-            work = self.open_turn.run_turn(tool_uses, completed=self.in_flight)
+            work = self.open_turn.run_turn(tool_uses, completed=self.in_flight, unparsed=unparsed)
             results = await _until_cancelled(work, self.cancel_event)
         except _Cancelled:
             self.close_open_turn(cancelled=True)

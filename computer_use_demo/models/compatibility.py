@@ -4,6 +4,7 @@ What counts is the computer tool (or toolset) a version sends: the editor follow
 (`ModelSpec.tool_group`), and bash is the same for every model we know. So `computer_use_20250124` is fine
 for Claude Sonnet 4.5 (same computer tool as its own `computer_use_20250429`), but `computer_use_20251124`
 is not. Models we do not know, and providers that are no platform (replay), get no warning.
+Every front end asks before its first request: the sidebar shows the line; the CLI is to print it.
 """
 
 from __future__ import annotations

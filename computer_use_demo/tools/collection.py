@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from computer_use_demo.tools.base import BaseAnthropicTool, ToolError, ToolFailure, ToolResult, Toolset
-from computer_use_demo.tools.result_blocks import HALTED_TEXT, tool_result_block
+from computer_use_demo.tools.result_blocks import HALTED_TEXT, UNPARSED_INPUT_TEXT, tool_result_block
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,11 @@ class ToolCollection:
             return ToolFailure(error=f"The {owner} tool failed unexpectedly: {type(exc).__name__}: {exc}")
 
     async def run_turn(
-        self, tool_uses: Sequence[Mapping[str, Any]], *, completed: list[dict[str, Any]] | None = None
+        self,
+        tool_uses: Sequence[Mapping[str, Any]],
+        *,
+        completed: list[dict[str, Any]] | None = None,
+        unparsed: Collection[str] = (),
     ) -> list[dict[str, Any]]:
         """Run a turn's `tool_use` blocks in order and return their `tool_result` blocks.
 
@@ -59,7 +63,8 @@ class ToolCollection:
         turn is answered with the API's halt text and not executed. When the batch
         ends, the toolset may attach a fresh screenshot to the last good result.
         `completed` receives each call's result block as soon as it is done, so a
-        caller that cancels the turn midway still knows what really ran.
+        caller that cancels the turn midway still knows what really ran. A block whose id is in `unparsed`
+        (its streamed input was cut off) runs nothing: it fails, and halts a toolset batch like a failure.
         """
         results: list[tuple[Mapping[str, Any], ToolResult]] = []
         halted = False
@@ -68,9 +73,12 @@ class ToolCollection:
             if halted and toolset_name:
                 results.append((block, ToolFailure(error=HALTED_TEXT)))
                 continue
-            result = await self.run(
-                name=block["name"], tool_input=block.get("input", {}), toolset_name=toolset_name
-            )
+            if block.get("id") in unparsed:
+                result: ToolResult = ToolFailure(error=UNPARSED_INPUT_TEXT)
+            else:
+                result = await self.run(
+                    name=block["name"], tool_input=block.get("input", {}), toolset_name=toolset_name
+                )
             results.append((block, result))
             if completed is not None:
                 completed.append(tool_result_block(result, block["id"], toolset_name=toolset_name))

@@ -9,6 +9,7 @@ from computer_use_demo.tools.blocks import ResultContent, image_block, text_bloc
 
 # The API's wording for toolset blocks skipped after an earlier failure in the same turn.
 HALTED_TEXT = "Not executed: an earlier computer action in this turn failed."
+UNPARSED_INPUT_TEXT = "The tool call's input was cut off and did not parse; nothing was run."
 
 
 def tool_result_block(

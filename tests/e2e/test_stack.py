@@ -289,6 +289,7 @@ def test_xvfb_start_clears_a_stale_lock(tmp_path: Path) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
+        server.stderr.close()
         lock.unlink(missing_ok=True)
 
 

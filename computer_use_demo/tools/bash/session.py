@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import subprocess
 from dataclasses import dataclass
 
 from computer_use_demo.desktop.environment import without_secrets
@@ -281,14 +282,24 @@ def _kill(process: asyncio.subprocess.Process) -> None:
 
 
 def _abandon(process: asyncio.subprocess.Process) -> None:
-    """Best effort for a process whose event loop is gone: mark its transports closed so that
-    garbage collection does not try to schedule callbacks on the dead loop."""
+    """Best effort for a (killed) process whose event loop is gone, so that nothing of it is left for
+    garbage collection: its transports are marked closed (they cannot reach the dead loop any more),
+    their pipes are closed here, and the process is reaped here."""
     transport = getattr(process, "_transport", None)
-    pipes = [getattr(transport, "get_pipe_transport", lambda fd: None)(fd) for fd in (0, 1, 2)]
-    for closable in (*pipes, transport):
-        if closable is not None:
+    if transport is None:
+        return
+    for pipe in (transport.get_pipe_transport(fd) for fd in (0, 1, 2)):
+        if pipe is not None:
             with contextlib.suppress(RuntimeError):
-                closable.close()
+                pipe.close()  # marks it closing, then fails to schedule the rest on the closed loop
+            if (file := pipe.get_extra_info("pipe")) is not None:
+                file.close()
+    with contextlib.suppress(RuntimeError):
+        transport.close()
+    popen = transport.get_extra_info("subprocess")
+    if popen is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=2)
 
 
 async def _terminate(process: asyncio.subprocess.Process) -> None:

@@ -73,6 +73,7 @@ def test_a_killed_holder_frees_the_desktop(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
 
 
 def test_wait_gives_up_after_the_timeout():
