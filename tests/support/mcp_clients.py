@@ -7,6 +7,8 @@ import base64
 import io
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx2
@@ -35,10 +37,14 @@ def stdio_client() -> Client:
     return Client(params, read_timeout_seconds=120)
 
 
-def http_client(base_url: str, token: str | None) -> Client:
+@asynccontextmanager
+async def http_client(base_url: str, token: str | None) -> AsyncIterator[Client]:
+    """A connected client; the HTTP client it is given is ours to close (the SDK leaves it open)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300))
-    return Client(streamable_http_client(f"{base_url}/mcp", http_client=http), read_timeout_seconds=120)
+    async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=300)) as http:
+        transport = streamable_http_client(f"{base_url}/mcp", http_client=http)
+        async with Client(transport, read_timeout_seconds=120) as client:
+            yield client
 
 
 def text_of(result: types.CallToolResult) -> str:
