@@ -37,6 +37,8 @@ def captured_exchange(api: FakeMessagesAPI):
         )
     except anthropic.APIStatusError as exc:
         error = exc
+    finally:
+        client.close()
     return make_exchange(seen["request"], seen["response"], error, secrets=[KEY])
 
 
