@@ -8,6 +8,7 @@ import time
 
 from PIL import Image
 
+from computer_use_demo.desktop.run_lock import acquire_run_lock
 from computer_use_demo.store import ConversationStore
 from tests.support.api_server import read_events as stream
 from tests.support.fake_api import reply, text, tool_use
@@ -170,3 +171,20 @@ def test_a_failed_api_call_is_an_error_event_and_a_failed_status(api, fake_api):
         errors = [e.json() for e in events if e.event == "error"]
         assert errors and "your request is bad" in errors[0]["message"] and errors[0]["status"] == 400
         assert events[-1].json()["status"] == "failed"
+
+
+def test_desktop_reset_runs_the_reset_script_and_not_during_a_run(api, tmp_path, monkeypatch):
+    script = tmp_path / "reset.sh"
+    script.write_text("#!/bin/bash\necho restarting the desktop\nexit ${RESET_EXIT:-0}\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("DESKTOP_RESET_SCRIPT", str(script))
+    with api.client() as http:
+        done = http.post("/desktop/reset")
+        assert done.status_code == 200 and done.json()["ok"] is True
+        monkeypatch.setenv("RESET_EXIT", "3")
+        failed = http.post("/desktop/reset")
+        assert failed.status_code == 502 and "exit status 3" in failed.json()["message"]
+        assert "restarting the desktop" in failed.json()["output"]
+        with acquire_run_lock(owner="a test run", conversation_id="c0ffee"):
+            busy = http.post("/desktop/reset")
+            assert busy.status_code == 409 and busy.json()["conversation_id"] == "c0ffee"
