@@ -54,8 +54,8 @@ RUN chmod -R go-w /opt/computer-use \
  && python -m compileall -q /opt/computer-use/computer_use_demo \
  && echo /opt/computer-use >"$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/computer-use-demo.pth"
 
-# 8080 combined page, 8501 Streamlit, 6080 noVNC, 5900 VNC
-EXPOSE 8080 8501 6080 5900
+# 8080 combined page, 8501 Streamlit, 8000 HTTP API (and MCP at /mcp), 6080 noVNC, 5900 VNC
+EXPOSE 8080 8501 8000 6080 5900
 HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 CMD ["/opt/computer-use/image/healthcheck.sh"]
 # As root, only until each half of the stack has its user (image/entrypoint.sh).
 ENTRYPOINT ["/opt/computer-use/image/entrypoint.sh"]

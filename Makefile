@@ -33,6 +33,7 @@ bench:
 	.venv/bin/python bench/bench_loop.py
 	.venv/bin/python bench/bench_ui_first_token.py
 	.venv/bin/python bench/bench_store.py
+	.venv/bin/python bench/bench_api.py
 
 # Mutation testing of the core modules, each against its own tests, one after another (a developer command,
 # not part of `make test`; about 20 minutes on 2 cores). Prints a score per module and every

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the same desktop stack as the image, on this machine, with the same scripts and ports.
 # Ctrl-C stops everything it started. Settings come from the environment (see README "Running"):
-#   WIDTH HEIGHT DISPLAY_NUM  VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT  VNC_PASSWORD  BIND_ADDRESS
+#   WIDTH HEIGHT DISPLAY_NUM  VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT API_PORT  VNC_PASSWORD  BIND_ADDRESS
+#   API_TOKEN (else one is generated into the config folder and printed once)
 # Natively the servers bind to loopback unless BIND_ADDRESS says otherwise.
 #
 # One user runs everything, so the model can read the API key (it can read /proc/<pid>/environ of the app
@@ -39,7 +40,7 @@ done
 [[ -d $NOVNC_WEB ]] || die "noVNC is not in $NOVNC_WEB: run ./setup.sh (package novnc)"
 
 host=$(probe_host)
-for var in VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT; do
+for var in VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT API_PORT; do
   if (exec 3<>"/dev/tcp/$host/${!var}") 2>/dev/null; then
     die "port ${!var} ($var) is already in use; set $var to another port"
   fi

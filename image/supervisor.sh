@@ -166,7 +166,9 @@ done
 touch "$STACK_RUN_DIR/ready"
 host=$(probe_host)
 log "READY in $(($(now_ms) - boot_started)) ms: combined page http://$host:$HTTP_PORT  chat http://$host:$STREAMLIT_PORT" \
-  " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT"
+  " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT  API http://$host:$API_PORT"
+# A token the API generated at this start is shown once, here (later starts reuse it silently).
+"$COMPONENT_DIR/api.sh" announce | while IFS= read -r line; do log "$line"; done
 
 # Supervision: as soon as a component exits (or every POLL_SECONDS), restart whatever is not running. A new X server comes first, and
 # its old clients go with it (their server is gone); then all the others start side by side, so a

@@ -44,8 +44,9 @@ def describe_busy(display: str, holder: dict[str, Any]) -> str:
     when = f" since {time.strftime('%H:%M:%S', time.localtime(since))}" if since else ""
     pid = f", pid {holder['pid']}" if holder.get("pid") else ""
     task = f": {holder['task']!r}" if holder.get("task") else ""
+    conversation = f" (conversation {holder['conversation_id']})" if holder.get("conversation_id") else ""
     return (
-        f"The desktop {display} is busy: {who}{pid} is running a task{when}{task}. "
+        f"The desktop {display} is busy: {who}{pid} is running a task{conversation}{when}{task}. "
         "Only one run may drive a desktop at a time; wait for it to finish or stop it, then try again."
     )
 
@@ -106,9 +107,17 @@ class RunLock:
 
 
 def acquire_run_lock(
-    display: str | None = None, *, owner: str, task: str | None = None, wait_s: float = 0
+    display: str | None = None,
+    *,
+    owner: str,
+    task: str | None = None,
+    wait_s: float = 0,
+    conversation_id: str | None = None,
 ) -> RunLock:
-    """Take the desktop's run lock, or raise `DesktopBusy` (after up to `wait_s` seconds of retrying)."""
+    """Take the desktop's run lock, or raise `DesktopBusy` (after up to `wait_s` seconds of retrying).
+
+    `conversation_id`, when the run belongs to a stored conversation, is noted for whoever finds the desktop
+    busy (the HTTP API names it in its 409 answer)."""
     display = display if display is not None else os.environ.get("DISPLAY", ":0")
     path = lock_path(display)
     _make_lock_dir(path.parent)
@@ -125,6 +134,8 @@ def acquire_run_lock(
                 raise DesktopBusy(display, holder) from None
             time.sleep(0.05)
     info = {"owner": owner, "pid": os.getpid(), "started_at": time.time(), "task": (task or "")[:200]}
+    if conversation_id:
+        info["conversation_id"] = conversation_id
     with contextlib.suppress(OSError):  # a lock file another user created may be read-only for us
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)

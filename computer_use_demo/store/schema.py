@@ -7,7 +7,8 @@ from pathlib import Path
 
 from computer_use_demo.store.private_files import ensure_private_file, tighten
 
-SCHEMA_VERSION = 1
+# 1: conversations, messages, images, usage, tool calls. 2: the event log of runs (store/events.py).
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -58,6 +59,15 @@ CREATE TABLE IF NOT EXISTS tool_calls (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tool_calls_by_conversation ON tool_calls(conversation_id);
+CREATE TABLE IF NOT EXISTS events (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_type ON events(conversation_id, type, seq);
 """
 
 
@@ -86,6 +96,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             f"the conversation database has schema version {version}, newer than this app's {SCHEMA_VERSION}"
         )
     if version < SCHEMA_VERSION:
+        # Every statement is idempotent (IF NOT EXISTS), so running them all brings any older version up.
         conn.execute("BEGIN IMMEDIATE")
         for statement in filter(None, (s.strip() for s in SCHEMA.split(";"))):
             conn.execute(statement)

@@ -350,7 +350,8 @@ def _persisted(container: str) -> tuple[bool, str]:
 # What the chat's Reset button does in the image: the app user asks the tool server.
 _APP_RESET = [
     "setpriv", "--reuid=claude", "--regid=claude", "--init-groups", "python", "-c",
-    "from computer_use_demo.ui.reset import reset_desktop; o = reset_desktop(); print(o.message, o.output);"
+    "from computer_use_demo.tools.server.desktop_reset import reset_desktop;"
+    " o = reset_desktop(); print(o.message, o.output);"
     " raise SystemExit(0 if o.ok else 1)",
 ]  # fmt: skip
 

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import stat
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +46,13 @@ class NativeStack:
 
 
 def _stack_env(run_dir: Path, display_number: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VNC_PASSWORD", "DISPLAY")}
+    env = {k: v for k, v in os.environ.items() if k not in ("VNC_PASSWORD", "DISPLAY", "API_TOKEN")}
     env.update(
         DISPLAY_NUM=str(display_number),
         HTTP_PORT=str(checks.free_port()),
         STREAMLIT_PORT=str(checks.free_port()),
+        API_PORT=str(checks.free_port()),
+        ANTHROPIC_CONFIG_DIR=str(run_dir / "config"),  # the API's token and the store: not the user's
         NOVNC_PORT=str(checks.free_port()),
         VNC_PORT=str(checks.free_port()),
         STACK_RUN_DIR=str(run_dir),
@@ -147,7 +152,7 @@ def test_no_password_means_a_loud_warning_and_no_vnc_auth(native_stack: NativeSt
 def test_servers_listen_on_loopback_only(native_stack: NativeStack) -> None:
     listening = _listening_addresses()
     ports = native_stack.desktop.ports
-    for port in (ports.http, ports.streamlit, ports.novnc, ports.vnc):
+    for port in (ports.http, ports.streamlit, ports.novnc, ports.vnc, int(native_stack.env["API_PORT"])):
         addresses = [address for address, listening_port in listening if listening_port == port]
         assert addresses == ["127.0.0.1"], (port, addresses)
 
@@ -167,6 +172,20 @@ def _listening_addresses() -> list[tuple[str, int]]:
                 address = "ipv6:" + address_hex
             found.append((address, int(port_hex, 16)))
     return found
+
+
+@pytest.mark.slow
+def test_the_api_answers_with_its_token_announced_once(native_stack: NativeStack) -> None:
+    token_file = native_stack.run_dir / "config" / "api_token"
+    token = token_file.read_text().strip()
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert native_stack.output().count(token) == 1  # in the supervisor's output: `make run`, docker logs
+    base = f"http://127.0.0.1:{native_stack.env['API_PORT']}"
+    assert checks.http_get(f"{base}/health")[0] == 200
+    assert checks.http_get(f"{base}/conversations")[0] == 401
+    request = urllib.request.Request(f"{base}/conversations", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200 and json.loads(answer.read()) == []
 
 
 @pytest.mark.slow

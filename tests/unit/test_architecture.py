@@ -2,7 +2,8 @@
 
 - no import cycle between modules of computer_use_demo;
 - imports point down the layers: desktop, tools, models, agent (with runs.config and runs.hooks), store,
-  trajectory, runs, front ends.
+  trajectory, runs, service (what the API and MCP servers share: background runs and their events),
+  front ends.
   store/ and trajectory/ sit below runs/ because a run session owns the store and the trajectory recorder;
   trajectory/ sits above models/ because replay is a model provider, and above store/ whose message helpers
   it uses;
@@ -32,10 +33,11 @@ LAYERS: dict[str, int] = {
     "store": 4,
     "trajectory": 5,
     "runs": 6,
-    "ui": 7,
-    "cli": 7,
-    "api": 7,
-    "mcp": 7,
+    "service": 7,
+    "ui": 8,
+    "cli": 8,
+    "api": 8,
+    "mcp": 8,
 }
 FRONT_ENDS = frozenset({"ui", "cli", "api", "mcp"})
 # RunConfig and RunHooks are what the loop is given, so they belong to agent/'s layer (they use its

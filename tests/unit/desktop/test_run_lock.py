@@ -33,6 +33,15 @@ def test_second_claim_in_the_same_process_is_refused():
     acquire_run_lock(":7", owner="CLI run").release()
 
 
+def test_the_holder_names_its_conversation():
+    with acquire_run_lock(":7", owner="the HTTP API", conversation_id="abc123"):
+        assert current_holder(":7")["conversation_id"] == "abc123"
+        with pytest.raises(
+            DesktopBusy, match=r"the HTTP API, pid \d+ is running a task \(conversation abc123\)"
+        ):
+            acquire_run_lock(":7", owner="CLI run")
+
+
 def test_other_displays_are_independent():
     with acquire_run_lock(":7", owner="a"), acquire_run_lock(":8", owner="b"):
         assert lock_path(":7") != lock_path(":8")

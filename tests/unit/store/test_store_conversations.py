@@ -280,5 +280,5 @@ def test_a_database_from_a_newer_app_is_refused_clearly(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version=99")
     conn.close()
-    with pytest.raises(RuntimeError, match="schema version 99, newer than this app's 1"):
+    with pytest.raises(RuntimeError, match="schema version 99, newer than this app's 2"):
         ConversationStore(path)

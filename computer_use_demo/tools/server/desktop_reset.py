@@ -1,5 +1,6 @@
-"""The sidebar's Reset: through the desktop tool server when the app has one (the desktop belongs to
-another user there), else by running the reset script here."""
+"""Resetting the desktop from the app (the chat's Reset button, the HTTP API's reset route): through the
+desktop tool server when the app has one (the desktop belongs to another user there), else by running the
+reset script here."""
 
 from __future__ import annotations
 

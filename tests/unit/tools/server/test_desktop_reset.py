@@ -6,7 +6,7 @@ import os
 import signal
 import time
 
-from computer_use_demo.ui.reset import reset_desktop, reset_script
+from computer_use_demo.tools.server.desktop_reset import reset_desktop, reset_script
 
 
 def write_script(path, body: str):
