@@ -179,6 +179,8 @@ def _guarded(target: Path, expected: Snapshot | None) -> Iterator[_Guard]:
         raise ToolError(f"Cannot open {target} ({exc.strerror}); it was not changed.") from None
     try:
         info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):  # a directory's link count is no hard link: say what it is
+            raise ToolError(f"Cannot write {target} (Is a directory); the file is unchanged.")
         require_writable(target, info)
         if info.st_nlink > 1:
             raise ToolError(

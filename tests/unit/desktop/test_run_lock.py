@@ -133,3 +133,4 @@ def test_a_run_with_another_tmpdir_is_refused(tmp_path, monkeypatch):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()

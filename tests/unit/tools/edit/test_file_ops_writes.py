@@ -78,7 +78,7 @@ def test_an_unwritable_directory_is_a_clear_error_and_the_file_is_untouched() ->
         target.chmod(0o666)
         scratch.chmod(0o555)
         message = denied_to_nobody(lambda: atomic_write(target, b"changed"))
-        assert message == f"Cannot write {target} (Permission denied)."
+        assert message == f"Cannot write {target} (Permission denied); the file is unchanged."
         assert target.read_text() == "original" and [p.name for p in scratch.iterdir()] == ["f.txt"]
 
 

@@ -54,10 +54,11 @@ async def close(collection) -> None:
 
 
 def group_alive(leader: int) -> bool:
-    for entry in os.scandir("/proc"):
-        stat = read_proc_stat(int(entry.name)) if entry.name.isdigit() else None
-        if stat is not None and stat.state not in "ZX" and leader in (stat.pgrp, stat.session):
-            return True
+    with os.scandir("/proc") as entries:  # an early return must still close the iterator
+        for entry in entries:
+            stat = read_proc_stat(int(entry.name)) if entry.name.isdigit() else None
+            if stat is not None and stat.state not in "ZX" and leader in (stat.pgrp, stat.session):
+                return True
     return False
 
 
