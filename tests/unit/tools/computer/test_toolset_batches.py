@@ -11,7 +11,7 @@ from tests.unit.tools.test_collection import EchoTool, RecordingToolset, use
 
 
 class PlainToolset(BaseAnthropicTool):
-    """A toolset without a closing screenshot: call_member only, no finish_batch."""
+    """A toolset without a closing screenshot: its finish_batch hands the last result back unchanged."""
 
     name: ClassVar[str] = "plain"
     api_type: ClassVar[str] = "plain_toolset_test"
@@ -26,6 +26,9 @@ class PlainToolset(BaseAnthropicTool):
         if tool_input.get("fail"):
             raise ToolError(f"{member} failed")
         return ToolResult(output=f"{member} ok")
+
+    async def finish_batch(self, last_result: ToolResult) -> ToolResult:
+        return last_result
 
 
 class SecondToolset(RecordingToolset):
