@@ -20,6 +20,7 @@ from typing import Any
 from PIL import Image
 
 from computer_use_demo.desktop.capture import CaptureError, RawFrame, ScreenCapture
+from computer_use_demo.desktop.input_target import InputTarget, InputTargets
 from computer_use_demo.desktop.settle import Settled, SettlePolicy, last_pid, wait_until_settled
 from computer_use_demo.desktop.xdotool import (
     KeySpecError,
@@ -68,6 +69,10 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "zoom": ("region",),
 }
 IMAGE_ACTIONS = frozenset({"screenshot", "zoom"})
+# Where an action's input goes, for settle detection: key input to the focused window, pointer input to the
+# window under the pointer; these have no target (nothing was sent to the screen).
+KEYBOARD_ACTIONS = frozenset({"key", "type", "hold_key"})
+UNTARGETED_ACTIONS = frozenset({"screenshot", "zoom", "cursor_position", "wait"})
 
 
 def check_fields(action: str, params: Mapping[str, Any]) -> None:
@@ -187,12 +192,33 @@ class ComputerActions:
 
     # -- screenshots ------------------------------------------------------------------------------------
 
+    async def input_target(self, action: str | None) -> InputTarget | None:
+        """What received the input of `action` (just performed), or None when nothing did or settle
+        detection does not look."""
+        if action is None or action in UNTARGETED_ACTIONS or not self.settle_policy.watch_target:
+            return None
+        targets = InputTargets.for_display(self.capture.display)
+        if action in KEYBOARD_ACTIONS:
+            return await asyncio.to_thread(targets.resolve, (), keyboard=True)
+        return await asyncio.to_thread(targets.resolve, (None,))
+
     async def settle(
-        self, reference: RawFrame | None = None, pid_mark: int | None = None, on_new_frame: Any = None
+        self,
+        reference: RawFrame | None = None,
+        pid_mark: int | None = None,
+        on_new_frame: Any = None,
+        *,
+        action: str | None = None,
     ) -> Settled:
+        """Wait for the screen to settle after `action` (None: no action, a plain screenshot)."""
         try:
             return await wait_until_settled(
-                self.capture, reference, self.settle_policy, pid_mark=pid_mark, on_new_frame=on_new_frame
+                self.capture,
+                reference,
+                self.settle_policy,
+                pid_mark=pid_mark,
+                target=await self.input_target(action),
+                on_new_frame=on_new_frame,
             )
         except CaptureError as exc:
             raise ToolError(f"Cannot capture the screen: {exc}") from exc
@@ -213,7 +239,9 @@ class ComputerActions:
         self._remember_scaling(frame)
         return data
 
-    async def settled_screenshot(self, reference: RawFrame | None = None, pid_mark: int | None = None) -> str:
+    async def settled_screenshot(
+        self, reference: RawFrame | None = None, pid_mark: int | None = None, *, action: str | None = None
+    ) -> str:
         """Settle, then encode. A frame that may be the last is encoded while the quiet window runs
         (in a worker thread), which takes the PNG encode off the critical path when it was."""
         loop = asyncio.get_running_loop()
@@ -224,7 +252,7 @@ class ComputerActions:
                 pending.append((frame, loop.run_in_executor(None, self._render, frame)))
 
         try:
-            settled = await self.settle(reference, pid_mark, offer)
+            settled = await self.settle(reference, pid_mark, offer, action=action)
         except BaseException:
             for _, future in pending:
                 future.cancel()
