@@ -34,7 +34,7 @@ from tests.support.settle_scenarios import (
     writer_group,
     xterm_group,
 )
-from tests.support.settle_trials import Scenario, rule_tools, run_scenario
+from tests.support.settle_trials import Scenario, rule_tools, run_scenario, wait_for_quiet
 from tests.support.xvfb import running_xvfb
 
 GROUPS = {
@@ -90,7 +90,7 @@ async def run(groups: list[str], rules: list[str], trials: int) -> list[Scenario
         for group in groups:
             started = time.monotonic()
             with GROUPS[group](display, scratch) as scenarios:
-                await asyncio.sleep(2.0)  # let the app finish starting up
+                await wait_for_quiet(capture, quiet=1.0, limit=15.0)  # the app has finished starting
                 for scenario in scenarios:
                     done.append(await run_scenario(scenario, tools, capture, trials))
                     print(f"  {scenario.name}: done", flush=True)

@@ -39,15 +39,18 @@ def _stat_fields(pid: int) -> list[str] | None:
 
 
 def process_cpu_ns(pid: int) -> tuple[int, int] | None:
-    """CPU time used so far: (all threads, counted in clock ticks; the main thread, exact)."""
+    """CPU demand so far: (all threads' CPU time, counted in clock ticks; the main thread's CPU time plus its
+    time waiting for a CPU, exact). The wait counts because on a loaded machine an application that is
+    working may get little CPU time, but it then waits on the run queue instead of sleeping."""
     fields = _stat_fields(pid)
     if fields is None:
         return None
     ticks_ns = (int(fields[11]) + int(fields[12])) * CLOCK_TICK_NS
     try:
         with open(f"/proc/{pid}/schedstat") as handle:
-            main_ns = int(handle.read().split()[0])
-    except (OSError, ValueError, IndexError):
+            ran_ns, waited_ns = handle.read().split()[:2]
+        main_ns = int(ran_ns) + int(waited_ns)
+    except (OSError, ValueError):
         main_ns = 0
     return ticks_ns, main_ns
 

@@ -42,7 +42,7 @@ from computer_use_demo.desktop.capture import RawFrame, ScreenCapture
 from computer_use_demo.desktop.input_target import InputTarget
 from computer_use_demo.desktop.processes import LaunchWatch, last_pid
 
-__all__ = ["SettlePolicy", "Settled", "frames_equal", "last_pid", "wait_until_settled"]
+__all__ = ["SettlePolicy", "SettleState", "Settled", "frames_equal", "last_pid", "wait_until_settled"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,10 +58,10 @@ class SettlePolicy:
     process_hint: bool = True
     launch_window: float = 1.5
     watch_target: bool = True
-    app_response_window: float = 0.1
-    activity_window: float = 0.06
+    app_response_window: float = 0.12
+    activity_window: float = 0.1
     busy_cpu: float = 0.006
-    max_busy_quiet: float = 0.5
+    max_busy_quiet: float = 0.35
 
     def __post_init__(self) -> None:
         for name in (
@@ -81,6 +81,7 @@ class Settled:
     changed: bool  # the screen differs from the reference frame
     elapsed: float
     frames: int
+    busy_seen: bool = False  # the target's processes were busy at some point of the wait
 
 
 def frames_equal(a: RawFrame, b: RawFrame, tolerance_px: int = 0) -> bool:
@@ -94,42 +95,38 @@ def frames_equal(a: RawFrame, b: RawFrame, tolerance_px: int = 0) -> bool:
     return box is None or (box[2] - box[0]) * (box[3] - box[1]) <= tolerance_px
 
 
-class _Wait:
-    """The state of one wait: what the screen did since the reference, and who may still be working."""
+class SettleState:
+    """The rule, without I/O: fed frames, times and whether the target is busy, it says when to stop.
+
+    `app_target`: the input went into an application window (not the bare desktop, not unknown).
+    """
 
     def __init__(
-        self,
-        policy: SettlePolicy,
-        reference: RawFrame | None,
-        first: RawFrame,
-        start: float,
-        target: InputTarget | None,
-        launches: LaunchWatch | None,
-    ) -> None:
+        self, policy: SettlePolicy, reference: RawFrame | None, first: RawFrame, start: float, now: float, *,
+        app_target: bool = False,
+    ) -> None:  # fmt: skip
         self.policy = policy
         self.reference = reference
         self.previous = first
         self.frames = 1
         self.start = start
         self.changed = reference is not None and not frames_equal(reference, first)
-        self.last_change = time.monotonic() if self.changed else start
+        self.last_change = now if self.changed else start
         self.quiet_window = policy.quiet_window
         self.response_window = policy.response_window if reference is not None else 0.0
-        self.launches = launches
-        self.activity: ProcessActivity | None = None
-        if reference is not None and policy.watch_target and target is not None and target.app_pids:
+        self.watches_activity = reference is not None and policy.watch_target and app_target
+        if self.watches_activity:
             self.response_window = max(self.response_window, policy.app_response_window)
-            self.activity = ProcessActivity(target.watched_pids, launches.pid_mark if launches else None)
+        self.busy_seen = False
 
-    def observe(self, current: RawFrame) -> bool:
+    def observe(self, current: RawFrame, now: float) -> bool:
         """Take a new frame; True when it differs from the one before."""
         self.frames += 1
         new = False
         if self.reference is not None and not self.changed and not frames_equal(self.reference, current):
             self.changed, new = True, True
-            self.last_change = time.monotonic()
+            self.last_change = now
         elif not frames_equal(self.previous, current, self.policy.tolerance_px):
-            now = time.monotonic()
             if self.changed:  # it moved again after a pause: the next pause may be as long
                 gap = now - self.last_change
                 self.quiet_window = max(
@@ -141,30 +138,28 @@ class _Wait:
         self.previous = current
         return new
 
-    def busy(self) -> bool:
-        if self.activity is None:
-            return False
-        self.activity.sample()
-        return self.activity.busy(self.policy.activity_window, self.policy.busy_cpu)
+    def launched(self) -> None:
+        """A program is being launched on our display: its window may take a while to map."""
+        self.response_window = max(self.response_window, self.policy.launch_window)
 
-    def verdict(self) -> Settled | None:
-        """The result if the wait is over, else None."""
+    def verdict(self, now: float, busy: bool = False) -> Settled | None:
+        """The result if the wait is over at `now`, else None; `busy`: the target is still working."""
         policy = self.policy
-        if self.launches is not None and not self.changed and self.launches.launched():
-            self.response_window = max(self.response_window, policy.launch_window)
-            self.launches = None
-        busy = self.busy()
-        now = time.monotonic()
+        busy = busy and self.watches_activity
+        self.busy_seen = self.busy_seen or busy
         elapsed = now - self.start
         if elapsed >= policy.cap:
-            return Settled(self.previous, False, self.changed, elapsed, self.frames)
+            return self._result(False, elapsed)
         if self.changed:
             quiet = now - self.last_change
             if quiet >= self.quiet_window and (not busy or quiet >= policy.max_busy_quiet):
-                return Settled(self.previous, True, True, elapsed, self.frames)
+                return self._result(True, elapsed)
         elif self.frames >= 2 and elapsed >= self.response_window and not busy:
-            return Settled(self.previous, True, False, elapsed, self.frames)
+            return self._result(True, elapsed)
         return None
+
+    def _result(self, settled: bool, elapsed: float) -> Settled:
+        return Settled(self.previous, settled, self.changed, elapsed, self.frames, self.busy_seen)
 
 
 async def wait_until_settled(
@@ -178,7 +173,7 @@ async def wait_until_settled(
     on_new_frame: Callable[[RawFrame], None] | None = None,
 ) -> Settled:
     """Poll frames until the screen is settled; `reference` is the frame from before the action and
-    `target` what received its input (None: unknown, so the plain screen rule applies).
+    `target` what received its input (None: unknown, so only the screen and launches are watched).
 
     `on_new_frame` sees the first frame and every frame that differs from the one before, so a caller can
     start encoding a likely final frame while the quiet window runs.
@@ -191,15 +186,25 @@ async def wait_until_settled(
     first = capture.grab_raw()
     if on_new_frame:
         on_new_frame(first)
+    app_target = target is not None and bool(target.app_pids)
+    state = SettleState(policy, reference, first, start, time.monotonic(), app_target=app_target)
     launches = None
-    if pid_mark is not None and (policy.process_hint or policy.watch_target):
+    if pid_mark is not None and policy.process_hint:
         launches = LaunchWatch(display or capture.display, pid_mark)
-    wait = _Wait(policy, reference, first, start, target, launches)
-    if not policy.process_hint:
-        wait.launches = None
-    while (settled := wait.verdict()) is None:
+    activity = None
+    if state.watches_activity and target is not None:
+        activity = ProcessActivity(target.watched_pids, pid_mark)
+    while True:
+        if launches is not None and not state.changed and launches.launched():
+            state.launched()
+            launches = None
+        busy = False
+        if activity is not None:
+            activity.sample()
+            busy = activity.busy(policy.activity_window, policy.busy_cpu)
+        if (settled := state.verdict(time.monotonic(), busy)) is not None:
+            return settled
         await asyncio.sleep(policy.poll_interval)
         current = capture.grab_raw()
-        if wait.observe(current) and on_new_frame:
+        if state.observe(current, time.monotonic()) and on_new_frame:
             on_new_frame(current)
-    return settled
