@@ -1,9 +1,10 @@
 """Which application an action's input goes to, and which processes may react to it.
 
 Pointer input goes to the client window under the pointer; key input to the focused client. A client is
-the window the window manager manages (it carries WM_STATE; mutter reparents it into a frame), or an
-override-redirect popup such as a menu. Its process is `_NET_WM_PID`, or else the X-Resource extension's
-answer for the client that owns the window. No client at all means the bare desktop (the root window).
+the window the window manager manages (it carries WM_STATE; mutter reparents it into a frame), an
+override-redirect popup such as a menu, or, with no window manager, any top-level window. Its process is
+`_NET_WM_PID`, or else the X-Resource extension's answer for the client that owns the window. No window at
+all means the bare desktop (the root window).
 
 Settle detection uses the answer to decide how long the screen may stay unchanged before "no visible
 effect" is believed: the desktop reacts at once or not at all, an application may start repainting a few
@@ -84,12 +85,14 @@ class InputTargets:
         windows = [self._client_at(display, point) for point in points]
         if keyboard:
             windows.append(self._focused_client(display))
+        wm_pid = self._window_manager_pid(display)
         pids: list[int] = []
         for window in windows:
             pid = self._pid_of(display, window) if window is not None else None
-            if pid is not None and pid not in pids:
+            # The window manager's own windows (mutter's guard window below all others) are the desktop.
+            if pid is not None and pid != wm_pid and pid not in pids:
                 pids.append(pid)
-        return InputTarget(tuple(pids), self._window_manager_pid(display))
+        return InputTarget(tuple(pids), wm_pid)
 
     def _connect(self):
         if self._display is None:
@@ -116,33 +119,33 @@ class InputTargets:
         return window.get_full_property(self._atoms[atom], 0) is not None
 
     def _client_at(self, display, point: tuple[int, int] | None):
-        """The managed client (WM_STATE) or override-redirect popup under `point`, or None (desktop)."""
+        """The managed client (WM_STATE) under `point`; else the top-level window there (an override-redirect
+        popup such as a menu, or any window when no window manager runs); None: the bare desktop."""
         root = display.screen().root
         if point is None:
             reply = root.query_pointer()
             point = (reply.root_x, reply.root_y)
         x, y = point
-        child = root.translate_coords(root, x, y).child
-        top = child
+        top = child = root.translate_coords(root, x, y).child
         while child:
             if self._has(child, "WM_STATE"):
                 return child
             child = child.translate_coords(root, x, y).child  # the child of `child` at the point
-        if top and top.get_attributes().override_redirect:
-            return top  # a menu or tooltip: it belongs to the application that opened it
-        return None
+        return top or None
 
     def _focused_client(self, display):
+        """The active client (as the window manager says), else the client or top-level window holding the
+        keyboard focus; None when the focus is nowhere or on the root."""
         root = display.screen().root
         active = root.get_full_property(self._atoms["_NET_ACTIVE_WINDOW"], 0)
         if active is not None and active.value and active.value[0]:
             return display.create_resource_object("window", active.value[0])
-        window = display.get_input_focus().focus
+        window, top = display.get_input_focus().focus, None
         while window and not isinstance(window, int) and window != root:
             if self._has(window, "WM_STATE"):
                 return window
-            window = window.query_tree().parent
-        return None
+            top, window = window, window.query_tree().parent
+        return top
 
     def _pid_of(self, display, window) -> int | None:
         prop = window.get_full_property(self._atoms["_NET_WM_PID"], 0)
