@@ -14,7 +14,9 @@ How it decides (all times configurable in `SettlePolicy`):
   they paint (a page load, a new tab, a dialog built on first use), so we wait at least
   `app_response_window` and then for as long as the application's process tree (or the window manager) is
   busy: `busy_cpu` seconds of CPU within the last `activity_window`, or a process started since the action
-  that runs or sleeps on a timer (`activity`). A busy application also holds a quiet window open (a dialog
+  that runs or sleeps on a timer (`activity`). Once it has been busy without painting, it must stay idle for
+  `idle_after_busy` before we believe nothing is coming: a browser that started a page load then waits for
+  the server without using any CPU. A busy application also holds a quiet window open (a dialog
   whose frame is painted before its contents), but only for `max_busy_quiet`: work that paints nothing for
   that long is background work (Firefox preloading the next new-tab page).
 - `process_hint` widens the no-change wait to `launch_window` when a process started since the action is
@@ -62,11 +64,13 @@ class SettlePolicy:
     activity_window: float = 0.1
     busy_cpu: float = 0.006
     max_busy_quiet: float = 0.35
+    idle_after_busy: float = 0.25
 
     def __post_init__(self) -> None:
         for name in (
             "min_wait", "poll_interval", "response_window", "quiet_window", "gap_factor", "max_quiet_window",
             "cap", "launch_window", "app_response_window", "activity_window", "busy_cpu", "max_busy_quiet",
+            "idle_after_busy",
         ):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ValueError(f"SettlePolicy.{name} must be >= 0")
@@ -118,6 +122,7 @@ class SettleState:
         if self.watches_activity:
             self.response_window = max(self.response_window, policy.app_response_window)
         self.busy_seen = False
+        self.last_busy = start
 
     def observe(self, current: RawFrame, now: float) -> bool:
         """Take a new frame; True when it differs from the one before."""
@@ -146,7 +151,8 @@ class SettleState:
         """The result if the wait is over at `now`, else None; `busy`: the target is still working."""
         policy = self.policy
         busy = busy and self.watches_activity
-        self.busy_seen = self.busy_seen or busy
+        if busy:
+            self.busy_seen, self.last_busy = True, now
         elapsed = now - self.start
         if elapsed >= policy.cap:
             return self._result(False, elapsed)
@@ -155,8 +161,13 @@ class SettleState:
             if quiet >= self.quiet_window and (not busy or quiet >= policy.max_busy_quiet):
                 return self._result(True, elapsed)
         elif self.frames >= 2 and elapsed >= self.response_window and not busy:
-            return self._result(True, elapsed)
+            return self._result(True, elapsed) if self._idle_long_enough(now) else None
         return None
+
+    def _idle_long_enough(self, now: float) -> bool:
+        """If it worked on the input and has painted nothing yet, it may be waiting for the network or the
+        disk (a page load): "no visible effect" then needs a longer idle spell."""
+        return not self.busy_seen or now - self.last_busy >= self.policy.idle_after_busy
 
     def _result(self, settled: bool, elapsed: float) -> Settled:
         return Settled(self.previous, settled, self.changed, elapsed, self.frames, self.busy_seen)

@@ -103,3 +103,12 @@ def test_immediate_output_returns_after_the_quiet_window():
     """A typed command whose output appears at once: the terminal is idle right after."""
     settled = run([(0.0, OLD, False), (0.03, NEW, False)], app=True)
     assert returned(settled) == NEW[:6] and settled.elapsed == pytest.approx(0.08, abs=0.011)
+
+
+def test_an_application_that_worked_then_waits_gets_a_longer_idle_spell():
+    """A click on a link: the browser works 50 ms, waits 150 ms for the server (idle), then paints."""
+    script = [(0.0, OLD, True), (0.05, OLD, False), (0.2, OLD, True), (0.25, NEW, True), (0.3, NEW, False)]
+    settled = run(script, app=True)
+    assert returned(settled) == NEW[:6]
+    nothing_came = run([(0.0, OLD, True), (0.05, OLD, False)], app=True)
+    assert not nothing_came.changed and nothing_came.elapsed == pytest.approx(0.05 + 0.25, abs=0.02)
