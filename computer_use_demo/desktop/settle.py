@@ -7,7 +7,9 @@ How it decides (all times configurable in `SettlePolicy`):
   unchanged for a whole `quiet_window`, not just two consecutive frames, because staged drawing (a menu
   painting its frame, then its items) pauses between stages and two equal frames would be premature.
   The window adapts: once the screen has paused and resumed, it may pause that long again, so the quiet
-  window grows to `gap_factor` times the longest pause seen between changes (at most `max_quiet_window`).
+  window grows to `gap_factor` times the longest pause seen between changes (at most `max_quiet_window`),
+  and after a large change in an application (at least `large_change_rows` of the pixel rows differ from
+  the reference: a new page, a dialog, a menu panel) it is at least `large_change_quiet`.
 - Where the input went decides how long "no change yet" may last (`InputTarget`, resolved by the caller).
   Into the bare desktop: nothing is about to respond, so after `response_window` without a change the action
   had no visible effect. Into an application: real applications often compute for a few hundred ms before
@@ -65,12 +67,14 @@ class SettlePolicy:
     busy_cpu: float = 0.006
     max_busy_quiet: float = 0.35
     idle_after_busy: float = 0.25
+    large_change_rows: float = 0.1
+    large_change_quiet: float = 0.1
 
     def __post_init__(self) -> None:
         for name in (
             "min_wait", "poll_interval", "response_window", "quiet_window", "gap_factor", "max_quiet_window",
             "cap", "launch_window", "app_response_window", "activity_window", "busy_cpu", "max_busy_quiet",
-            "idle_after_busy",
+            "idle_after_busy", "large_change_rows", "large_change_quiet",
         ):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ValueError(f"SettlePolicy.{name} must be >= 0")
@@ -97,6 +101,17 @@ def frames_equal(a: RawFrame, b: RawFrame, tolerance_px: int = 0) -> bool:
         return False
     box = ImageChops.difference(a.to_image(), b.to_image()).getbbox()
     return box is None or (box[2] - box[0]) * (box[3] - box[1]) <= tolerance_px
+
+
+def changed_rows(a: RawFrame, b: RawFrame, step: int = 4) -> float:
+    """The fraction of pixel rows (every `step`-th) in which two frames of one size differ; cheap (bytes
+    slices compare with memcmp)."""
+    if (a.width, a.height) != (b.width, b.height) or a.height == 0:
+        return 1.0
+    stride = len(a.data) // a.height
+    rows = range(0, a.height, step)
+    differ = sum(a.data[r * stride : (r + 1) * stride] != b.data[r * stride : (r + 1) * stride] for r in rows)
+    return differ / len(rows)
 
 
 class SettleState:
@@ -140,8 +155,21 @@ class SettleState:
             if self.reference is None and not self.changed:
                 self.changed = True  # no reference: the screen was moving, so wait for a quiet window
             self.last_change, new = now, True
+        if new and self.watches_activity:
+            self._after_large_change(current)
         self.previous = current
         return new
+
+    def _after_large_change(self, current: RawFrame) -> None:
+        """A new page, a dialog, a menu panel is often painted in several frames (an opening animation, a
+        second paint after load), further apart on a loaded machine: a longer quiet window then."""
+        policy = self.policy
+        if (
+            self.reference is not None
+            and self.quiet_window < policy.large_change_quiet
+            and changed_rows(self.reference, current) >= policy.large_change_rows
+        ):
+            self.quiet_window = policy.large_change_quiet
 
     def launched(self) -> None:
         """A program is being launched on our display: its window may take a while to map."""

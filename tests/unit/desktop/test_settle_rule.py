@@ -8,13 +8,14 @@ from __future__ import annotations
 import pytest
 
 from computer_use_demo.desktop.capture import RawFrame
-from computer_use_demo.desktop.settle import Settled, SettlePolicy, SettleState
+from computer_use_demo.desktop.settle import Settled, SettlePolicy, SettleState, changed_rows
 
 OLD, NEW = "old page", "new page"
 
 
 def frame(name: str) -> RawFrame:
-    return RawFrame(2, 1, name.encode().ljust(6, b".")[:6], "RGB")
+    """A 2x80 frame whose first row spells `name` (a small change: 1 row of 80)."""
+    return RawFrame(2, 80, name.encode().ljust(6, b".")[:6] + bytes(6 * 79), "RGB")
 
 
 def run(script: list[tuple[float, str, bool]], *, app: bool, policy: SettlePolicy | None = None) -> Settled:
@@ -32,7 +33,7 @@ def run(script: list[tuple[float, str, bool]], *, app: bool, policy: SettlePolic
 
 
 def returned(settled: Settled) -> str:
-    return settled.frame.data.decode().rstrip(".")[:6]
+    return settled.frame.data[:6].decode().rstrip(".")
 
 
 # A page load: the browser computes for 190 ms, then paints the new page.
@@ -112,3 +113,27 @@ def test_an_application_that_worked_then_waits_gets_a_longer_idle_spell():
     assert returned(settled) == NEW[:6]
     nothing_came = run([(0.0, OLD, True), (0.05, OLD, False)], app=True)
     assert not nothing_came.changed and nothing_came.elapsed == pytest.approx(0.05 + 0.25, abs=0.02)
+
+
+def test_a_large_change_in_an_application_gets_a_longer_quiet_window():
+    """A menu panel that opens in frames 80 ms apart (an animation on a loaded machine)."""
+    policy = SettlePolicy()
+    small = RawFrame(1, 20, bytes(60), "RGB")
+    panel = [RawFrame(1, 20, bytes([n]) * 30 + bytes(30), "RGB") for n in (1, 2)]
+    for app, expected in ((True, panel[1]), (False, panel[0])):
+        state = SettleState(policy, small, small, 0.0, 0.012, app_target=app)
+        script = {0.03: panel[0], 0.11: panel[1]}
+        now, current = 0.012, small
+        while (settled := state.verdict(now)) is None:
+            now = round(now + 0.01, 3)
+            current = script.get(now, current)
+            state.observe(current, now)
+        assert settled.frame == expected
+
+
+def test_changed_rows_counts_the_rows_that_differ():
+    a = RawFrame(2, 8, bytes(48), "RGB")
+    b = RawFrame(2, 8, bytes(6) * 2 + bytes([9]) * 6 + bytes(6) * 5, "RGB")
+    assert changed_rows(a, a) == 0.0
+    assert changed_rows(a, b, step=1) == 1 / 8
+    assert changed_rows(a, RawFrame(4, 4, bytes(48), "RGB")) == 1.0
