@@ -122,7 +122,7 @@ def test_a_large_change_in_an_application_gets_a_longer_quiet_window():
     panel = [RawFrame(1, 20, bytes([n]) * 30 + bytes(30), "RGB") for n in (1, 2)]
     for app, expected in ((True, panel[1]), (False, panel[0])):
         state = SettleState(policy, small, small, 0.0, 0.012, app_target=app)
-        script = {0.03: panel[0], 0.11: panel[1]}
+        script = {0.032: panel[0], 0.112: panel[1]}  # on the 10 ms polls from 0.012 s
         now, current = 0.012, small
         while (settled := state.verdict(now)) is None:
             now = round(now + 0.01, 3)
