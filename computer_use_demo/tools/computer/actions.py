@@ -10,29 +10,34 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import inspect
 import io
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
 
 from computer_use_demo.desktop.capture import CaptureError, RawFrame, ScreenCapture
+from computer_use_demo.desktop.input_target import InputTarget, InputTargets
 from computer_use_demo.desktop.settle import Settled, SettlePolicy, last_pid, wait_until_settled
 from computer_use_demo.desktop.xdotool import (
     KeySpecError,
     Xdotool,
     XdotoolError,
     parse_chords,
-    parse_modifiers,
 )
 from computer_use_demo.tools.base import ToolError
+from computer_use_demo.tools.computer.action_spec import Action, Handler, held_modifiers
 from computer_use_demo.tools.computer.scaling import CoordinateError, ImageTier, Scaling, fit_size
 
 log = logging.getLogger(__name__)
+
+# Where an action's input goes, for settle detection: key input to the focused window, pointer input to the
+# window under the pointer; these have no target (nothing was sent to the screen).
+KEYBOARD_ACTIONS = frozenset({"key", "type", "hold_key"})
+UNTARGETED_ACTIONS = frozenset({"screenshot", "zoom", "cursor_position", "wait"})
 
 
 def encode_png(image: Image.Image) -> str:
@@ -142,12 +147,33 @@ class ComputerActions:
 
     # -- screenshots ------------------------------------------------------------------------------------
 
+    async def input_target(self, action: str | None) -> InputTarget | None:
+        """What received the input of `action` (just performed), or None when nothing did or settle
+        detection does not look."""
+        if action is None or action in UNTARGETED_ACTIONS or not self.settle_policy.watch_target:
+            return None
+        targets = InputTargets.for_display(self.capture.display)
+        if action in KEYBOARD_ACTIONS:
+            return await asyncio.to_thread(targets.resolve, (), keyboard=True)
+        return await asyncio.to_thread(targets.resolve, (None,))
+
     async def settle(
-        self, reference: RawFrame | None = None, pid_mark: int | None = None, on_new_frame: Any = None
+        self,
+        reference: RawFrame | None = None,
+        pid_mark: int | None = None,
+        on_new_frame: Any = None,
+        *,
+        action: str | None = None,
     ) -> Settled:
+        """Wait for the screen to settle after `action` (None: no action, a plain screenshot)."""
         try:
             return await wait_until_settled(
-                self.capture, reference, self.settle_policy, pid_mark=pid_mark, on_new_frame=on_new_frame
+                self.capture,
+                reference,
+                self.settle_policy,
+                pid_mark=pid_mark,
+                target=await self.input_target(action),
+                on_new_frame=on_new_frame,
             )
         except CaptureError as exc:
             raise ToolError(f"Cannot capture the screen: {exc}") from exc
@@ -168,7 +194,9 @@ class ComputerActions:
         self._remember_scaling(frame)
         return data
 
-    async def settled_screenshot(self, reference: RawFrame | None = None, pid_mark: int | None = None) -> str:
+    async def settled_screenshot(
+        self, reference: RawFrame | None = None, pid_mark: int | None = None, *, action: str | None = None
+    ) -> str:
         """Settle, then encode. A frame that may be the last is encoded while the quiet window runs
         (in a worker thread), which takes the PNG encode off the critical path when it was."""
         loop = asyncio.get_running_loop()
@@ -179,7 +207,7 @@ class ComputerActions:
                 pending.append((frame, loop.run_in_executor(None, self._render, frame)))
 
         try:
-            settled = await self.settle(reference, pid_mark, offer)
+            settled = await self.settle(reference, pid_mark, offer, action=action)
         except BaseException:
             for _, future in pending:
                 future.cancel()
@@ -325,16 +353,6 @@ class ComputerActions:
         return ActionOutcome(base64_image=await self.zoom(region))
 
 
-def held_modifiers(action: str, text: str | None, key: str | None) -> list[str]:
-    """The modifier keys held during a click or scroll: given in `text` (the API's field) or `key`."""
-    if text is not None and key is not None and text != key:
-        raise ToolError(f"{action}: give the modifier keys in `text` or `key`, not both.")
-    return parse_modifiers(text if text is not None else key)
-
-
-Handler = Callable[..., Awaitable[ActionOutcome]]
-
-
 def _click_handler(action: str, button: str, repeat: int, message: str) -> Handler:
     async def click(
         self: ComputerActions, *, coordinate: Any = None, text: str | None = None, key: str | None = None
@@ -342,31 +360,6 @@ def _click_handler(action: str, button: str, repeat: int, message: str) -> Handl
         return await self._click(button, repeat, message, coordinate, held_modifiers(action, text, key))
 
     return click
-
-
-@dataclass(frozen=True)
-class Action:
-    """One computer action: the method that runs it (its keyword-only parameters are the action's inputs,
-    those without a default required) and whether it changes the screen, so that the screen is let
-    settle and a screenshot follows."""
-
-    handler: Handler
-    changes_screen: bool = True
-
-    @property
-    def inputs(self) -> dict[str, inspect.Parameter]:
-        parameters = inspect.signature(self.handler).parameters.values()
-        return {p.name: p for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
-
-    def check(self, action: str, given: Mapping[str, Any]) -> None:
-        """Inputs another action takes are an error here, not silently ignored."""
-        inputs = self.inputs
-        extra = sorted(set(given) - set(inputs))
-        if extra:
-            raise ToolError(f"{action} does not take {', '.join(extra)}.")
-        missing = [n for n, p in inputs.items() if p.default is inspect.Parameter.empty and n not in given]
-        if missing:
-            raise ToolError(f"{action} requires {', '.join(missing)}.")
 
 
 # Every action, by the name the API uses: the beta tools' `action` values and the toolset's members.

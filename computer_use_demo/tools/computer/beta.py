@@ -113,7 +113,8 @@ class BaseComputerTool(BaseAnthropicTool):
         reference, pid_mark = runner.grab_reference()
         outcome = await runner.perform(action, params)
         return ToolResult(
-            output=outcome.text, base64_image=await runner.settled_screenshot(reference, pid_mark)
+            output=outcome.text,
+            base64_image=await runner.settled_screenshot(reference, pid_mark, action=action),
         )
 
     async def close(self) -> None:

@@ -151,7 +151,7 @@ class ComputerToolset20260801(BaseAnthropicTool):
         reference, pid_mark = runner.grab_reference()
         outcome = await runner.perform(member, tool_input)
         # Settle before the next member runs, so a batch acts on what each step produced.
-        settled = await runner.settle(reference, pid_mark)
+        settled = await runner.settle(reference, pid_mark, action=member)
         self._last_frame, self._last_settled = settled.frame, settled.settled
         return ToolResult(output=outcome.text)
 
