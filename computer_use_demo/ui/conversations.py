@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 QUERY_PARAM = "conversation"
 ID_KEY = "conversation_id"
 STORE_PROBLEM_KEY = "conversation_store_problem"
-FALLBACK_DIR = Path(tempfile.gettempdir()) / f"computer-use-unsaved-{os.getuid()}"
+FALLBACK_PREFIX = f"computer-use-unsaved-{os.getuid()}-"
 
 _live: dict[str, ChatSession] = {}
 _live_lock = threading.Lock()
@@ -53,7 +53,13 @@ def shared_store() -> ConversationStore:
     except (sqlite3.Error, OSError, RuntimeError) as exc:
         log.warning("conversation store unavailable: %s", exc)
         st.session_state[STORE_PROBLEM_KEY] = str(exc)
-        return _store_at(str(FALLBACK_DIR / "conversations.db"))
+        return _store_at(str(_fallback_dir() / "conversations.db"))
+
+
+@st.cache_resource
+def _fallback_dir() -> Path:
+    """This server process's own scratch folder: never a database another version of the app left."""
+    return Path(tempfile.mkdtemp(prefix=FALLBACK_PREFIX))
 
 
 def live_session(conversation_id: str) -> ChatSession | None:
