@@ -20,11 +20,13 @@ from computer_use_demo.agent.history import DEFAULT_PRUNE_INTERVAL
 from computer_use_demo.models.providers import DEFAULT_MAX_RETRIES, DEFAULT_MODELS, APIProvider
 from computer_use_demo.models.specs import ImageTier, ModelSpec, ThinkingEffort, ThinkingMode, lookup_model
 from computer_use_demo.models.thinking import thinking_request
+from computer_use_demo.runs.policy import APPROVAL_MODES, ApprovalPolicy
 from computer_use_demo.tools.groups import TOOL_GROUPS_BY_VERSION, ToolVersion
 
 DEFAULT_MAX_TOKENS = 16_384  # per call, unless the model allows less
 DEFAULT_RECENT_IMAGES = 3
 DEFAULT_MAX_ITERATIONS = 100
+DEFAULT_APPROVAL_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,6 +47,9 @@ class RunConfig:
     max_iterations: int = DEFAULT_MAX_ITERATIONS  # model calls per run
     base_url: str | None = None  # None: the provider's endpoint (or its *_BASE_URL variable)
     max_retries: int = DEFAULT_MAX_RETRIES  # the SDK's retries of 408/409/429/5xx and connection errors
+    approval_mode: str = "none"  # which calls wait for a person's OK: none, policy (the rules), all
+    approval_rules: tuple[str, ...] | None = None  # `kind:pattern` rules (runs/policy.py); None: defaults
+    approval_timeout_s: int = DEFAULT_APPROVAL_TIMEOUT_S  # no answer in this time is a denial
 
     def __post_init__(self) -> None:
         for name, value in dataclasses.asdict(self).items():
@@ -64,6 +69,9 @@ class RunConfig:
         _check_at_least("max_retries", self.max_retries, 0)
         _check_at_least("only_n_most_recent_images", self.only_n_most_recent_images, 0)
         _check_at_least("thinking_budget", self.thinking_budget, 1)
+        _check_at_least("approval_timeout_s", self.approval_timeout_s, 1)
+        _check_choice("approval_mode", self.approval_mode, APPROVAL_MODES)
+        ApprovalPolicy.from_settings(self.approval_mode, self.approval_rules)  # the rules must parse
         if not self.provider or not self.model.strip():
             raise ValueError("provider and model must not be empty")
         # The thinking settings must fit the model and max_tokens (extended thinking needs room).
@@ -98,6 +106,8 @@ class RunConfig:
         """`for_model` from a plain mapping (a JSON body, a settings file): every key must be a setting."""
         settings = dict(values)
         _check_names(settings)
+        if isinstance(settings.get("approval_rules"), list):  # JSON has no tuples
+            settings["approval_rules"] = tuple(settings["approval_rules"])
         model = settings.pop("model", None)
         provider = settings.pop("provider", "anthropic")
         return cls.for_model(model, provider=provider, **settings)
@@ -122,6 +132,10 @@ class RunConfig:
             return self.image_tier
         return "high" if self.spec.uses_high_image_tier(self.tool_version) else "standard"
 
+    @property
+    def approval_policy(self) -> ApprovalPolicy:
+        return ApprovalPolicy.from_settings(self.approval_mode, self.approval_rules)
+
     def summary(self) -> dict[str, Any]:
         """What a stored conversation notes about the run that wrote it."""
         return {"provider": self.provider, "model": self.model, "tool_version": self.tool_version}
@@ -129,8 +143,16 @@ class RunConfig:
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(RunConfig))
 _OPTIONAL = frozenset(
-    {"thinking_budget", "only_n_most_recent_images", "prompt_caching", "image_tier", "base_url"}
+    {
+        "thinking_budget",
+        "only_n_most_recent_images",
+        "prompt_caching",
+        "image_tier",
+        "base_url",
+        "approval_rules",
+    }
 )
+_STRING_TUPLES = frozenset({"approval_rules"})
 _BOOLS = frozenset({"prompt_caching", "token_efficient_tools_beta"})
 _INTS = frozenset(
     {
@@ -140,6 +162,7 @@ _INTS = frozenset(
         "image_prune_interval",
         "max_iterations",
         "max_retries",
+        "approval_timeout_s",
     }
 )
 
@@ -157,6 +180,10 @@ def _check_type(name: str, value: Any) -> None:
     if value is None:
         if name not in _OPTIONAL:
             raise ValueError(f"{name} must be given")
+        return
+    if name in _STRING_TUPLES:
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{name} must be a list of strings, got {value!r}")
         return
     if name in _BOOLS:
         wanted: type = bool

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: approvals
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -56,6 +56,17 @@ CREATE TABLE IF NOT EXISTS tool_calls (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tool_calls_by_conversation ON tool_calls(conversation_id);
+CREATE TABLE IF NOT EXISTS approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    tool_use_id TEXT NOT NULL,
+    approved INTEGER NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    decided_by TEXT NOT NULL,
+    asked_because TEXT NOT NULL DEFAULT '',
+    decided_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_by_conversation ON approvals(conversation_id);
 """
 
 
