@@ -8,7 +8,7 @@ and the name of the focused window is noted when a run of typing begins. The eve
 coordinates; `human_steps.py` turns them into readable steps in the model's space.
 
     recorder = InputRecorder(":1")
-    recorder.start()        # RecorderUnavailable when the display has no RECORD extension
+    recorder.start()        # returns once the server records; RecorderUnavailable if it cannot
     ...                     # the human works
     events = recorder.stop()
 """
@@ -34,6 +34,7 @@ MODIFIER_KEYSYMS = frozenset(
      "Super_R", "ISO_Level3_Shift", "Caps_Lock", "Num_Lock", "Hyper_L", "Hyper_R"}
 )  # fmt: skip
 STOP_TIMEOUT_S = 5.0
+START_TIMEOUT_S = 5.0
 
 
 class RecorderUnavailable(RuntimeError):
@@ -89,6 +90,7 @@ class InputRecorder:
         self._thread: threading.Thread | None = None
         self._names: dict[int, str] = {}
         self._typing = False  # the last key press typed a character: the next one continues the run
+        self._recording = threading.Event()  # the server has started sending: nothing is missed after
 
     def start(self) -> None:
         try:
@@ -112,6 +114,9 @@ class InputRecorder:
         self._names = _keysym_names()
         self._thread = threading.Thread(target=self._run, name="human-input-recorder", daemon=True)
         self._thread.start()
+        if not self._recording.wait(START_TIMEOUT_S) or not self._thread.is_alive():
+            self.stop()
+            raise RecorderUnavailable(f"the X server on {self.display} did not start recording")
 
     def stop(self) -> list[InputEvent]:
         """End the recording and return every event, oldest first (safe to call more than once)."""
@@ -141,11 +146,15 @@ class InputRecorder:
             self._data.record_enable_context(self._context, self._on_data)
         except Exception:  # the recording ends; what was recorded so far is kept
             log.info("recording %s ended with an error", self.display, exc_info=True)
+        finally:
+            self._recording.set()  # a start still waiting learns that it ended
 
     def _on_data(self, reply: Any) -> None:
         from Xlib.ext import record
         from Xlib.protocol import rq
 
+        if reply.category == record.StartOfData:
+            self._recording.set()
         if reply.category != record.FromServer or reply.client_swapped or not reply.data:
             return
         data = reply.data

@@ -45,9 +45,8 @@ def act_as_human(display) -> None:
 
 def recorded(display, act) -> list:
     recorder = InputRecorder(display.name)
-    recorder.start()
+    recorder.start()  # returns once the server records: input right after it is seen
     try:
-        time.sleep(0.2)  # the context is enabled in the recorder's thread
         act()
         time.sleep(0.3)
     finally:

@@ -5,7 +5,6 @@ a denied toolset call halts the rest of its batch. Decisions come from another t
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from computer_use_demo.agent.history import add_user_text
-from computer_use_demo.runs.approvals import ApprovalDecision, Approvals, UnknownApproval
+from computer_use_demo.runs.approvals import Approvals, UnknownApproval
 from computer_use_demo.runs.config import RunConfig
 from computer_use_demo.runs.controls import RunControls
 from computer_use_demo.runs.hooks import RunHooks, ToolCall
@@ -25,31 +24,9 @@ from computer_use_demo.tools.result_blocks import HALTED_TEXT
 from computer_use_demo.trajectory import load_trajectory
 from tests.support.fake_api import FakeMessagesAPI, member, reply, text, tool_use
 from tests.support.loop_tools import RecordingShell, ScreenStandIn, ToolsetStandIn
+from tests.support.people import Person
 
 POLICY_CONFIG = RunConfig.for_model("claude-sonnet-4-5", approval_mode="policy")
-
-
-class Person(RunHooks):
-    """Answers each approval request from a thread of its own after a moment, as a chat click would."""
-
-    def __init__(self, answers: list[tuple[bool, str]], delay: float = 0.05) -> None:
-        self.answers = answers
-        self.delay = delay
-        self.controls: RunControls | None = None
-        self.asked: list[Any] = []
-        self.decided: list[ApprovalDecision] = []
-
-    def on_approval_requested(self, request: Any) -> None:
-        self.asked.append(request)
-        if self.answers and self.controls is not None:
-            approve, reason = self.answers.pop(0)
-            timer = threading.Timer(
-                self.delay, self.controls.approvals.decide, (request.call_id, approve, reason)
-            )
-            timer.start()
-
-    def on_approval_decided(self, decision: ApprovalDecision) -> None:
-        self.decided.append(decision)
 
 
 @pytest.fixture
