@@ -51,6 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only-n-most-recent-images", type=_positive_int, default=3)
     run.add_argument("--system-prompt-suffix", default="")
     run.add_argument(
+        "--approve",
+        choices=("none", "policy", "all"),
+        default="policy",
+        help="which calls wait for your OK on the terminal: policy (default: risky ones, see the README), "
+        "all (every action), none (nothing asks: for unattended runs). Without a terminal, calls that "
+        "need an OK are denied",
+    )
+    run.add_argument(
+        "--approval-timeout",
+        type=_positive_int,
+        default=None,
+        metavar="SECONDS",
+        help="no answer in this time denies the call (default 300)",
+    )
+    run.add_argument(
         "--record",
         type=Path,
         nargs="?",
@@ -155,6 +170,8 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "thinking_effort": args.effort,
         "only_n_most_recent_images": args.only_n_most_recent_images,
         "system_prompt_suffix": args.system_prompt_suffix,
+        "approval_mode": args.approve,
+        "approval_timeout_s": args.approval_timeout,
     }
     return {name: value for name, value in given.items() if value is not None}
 
