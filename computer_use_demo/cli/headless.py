@@ -93,6 +93,7 @@ class HeadlessRun(RunHooks):
         )
         settings = {"tool_version": str(trajectory.header.get("tool_version")), **o.settings}
         settings["only_n_most_recent_images"] = None  # the recording's requests carried every screenshot
+        settings["approval_mode"] = "none"  # the recorded approvals are given again; nothing new is asked
         model = o.model or str(trajectory.header.get("model") or "replay")
         config = RunConfig.for_model(model, provider="replay", **settings)
         self._note(f"replaying {folder} ({len(trajectory.tool_calls)} tool calls, model {model})")

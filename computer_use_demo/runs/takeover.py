@@ -14,6 +14,7 @@ becomes readable steps in the model's coordinates plus a fresh screenshot (`Huma
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -113,11 +114,18 @@ class Takeover:
         scripted = self.scripted.holder_at(place) if self.scripted is not None else None
         if scripted is not None and self.state().phase == "agent":
             self.request(scripted)
+        if self.state().phase != "requested":
+            return None
+        # Record first, then hand over: nothing the person does once they hold the desktop is missed.
+        recorder, note = await asyncio.to_thread(self._start_recorder, desk)
         with self._lock:
-            if self._state.phase != "requested":
-                return None
-            self._state = state = ControlState("human", self._state.holder, time.time())
-        recorder, note = self._start_recorder(desk)
+            withdrawn = self._state.phase != "requested"
+            if not withdrawn:
+                self._state = state = ControlState("human", self._state.holder, time.time())
+        if withdrawn:
+            if recorder is not None:
+                recorder.stop()
+            return None
         try:
             await call_hook(hooks.on_takeover_started, state)
             if scripted is not None and self.scripted is not None:
