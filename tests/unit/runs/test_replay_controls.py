@@ -13,6 +13,7 @@ from computer_use_demo.runs.session import RunSession
 from computer_use_demo.tools import ComputerTool20250124, ToolCollection
 from computer_use_demo.trajectory import load_trajectory
 from computer_use_demo.trajectory.replay_client import ReplayModelClient
+from computer_use_demo.trajectory.steps import trajectory_steps
 from tests.support.fake_api import FakeMessagesAPI, reply, text, tool_use
 from tests.support.loop_tools import RecordingShell
 from tests.support.people import CONFIG, HUMAN_CLICK, Human, Person, report_text, run_with_human
@@ -97,3 +98,36 @@ async def test_a_replay_plays_the_humans_takeover_back(
     human_steps = [s for s in replay_session.report.steps if s.action == "human takeover"]
     assert [s.matched for s in human_steps] == [True], replay_session.report.summary()
     assert CONFIG.tool_version == replay_config(recorded.trajectory).tool_version
+    steps = trajectory_steps(load_trajectory(recorded.trajectory))
+    assert [s.title for s in steps] == ["computer.left_click", "human takeover (test human)", "answer"]
+    assert steps[1].said.startswith("- clicked at (1118, 620)") and steps[1].screenshot is not None
+
+
+async def test_the_viewer_shows_the_takeover_and_an_export_keeps_the_decisions(fake_api, tmp_path):
+    from computer_use_demo.store import ConversationStore
+    from computer_use_demo.trajectory.export import export_conversation
+
+    store = ConversationStore(tmp_path / "c.db")
+    conversation_id = store.create().id
+    fake_api.script(reply(tool_use("bash", {"command": "git push"}, id="t1")), reply(text("Not pushed.")))
+    config = RunConfig.for_model("claude-sonnet-4-5", approval_mode="policy")
+    controls = RunControls.for_config(config)
+    person = Person([(False, "review first")])
+    person.controls = controls
+    messages: list[dict[str, Any]] = []
+    add_user_text(messages, "publish")
+    session = RunSession(
+        config,
+        messages,
+        store=store,
+        conversation_id=conversation_id,
+        tools=ToolCollection(RecordingShell()),
+        hooks=person,
+        controls=controls,
+    )
+    assert (await session.run()).ok
+    exported = load_trajectory(export_conversation(store, conversation_id, tmp_path / "export"))
+    assert [(a["call_id"], a["approved"], a["reason"]) for a in exported.approvals] == [
+        ("t1", False, "review first")
+    ]
+    assert [s.title for s in trajectory_steps(exported)] == ["bash", "answer"]
