@@ -19,6 +19,7 @@ import contextlib
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,16 @@ class InputEvent:
         return cls(**{**record, "modifiers": tuple(record.get("modifiers") or ())})
 
 
+def local_display_exists(display: str) -> bool:
+    """False for a local display (`:N`) with no server socket; python-xlib would then try TCP as well
+    and leave that socket open. Remote displays (`host:N`) are left to the connection attempt."""
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".", 1)[0]
+    if host or not number.isdigit():
+        return True
+    return Path(f"/tmp/.X11-unix/X{number}").exists()
+
+
 def modifiers_of(state: int) -> tuple[str, ...]:
     return tuple(name for name, bit in MODIFIER_BITS if state & bit)
 
@@ -98,6 +109,8 @@ class InputRecorder:
             from Xlib.ext import record
         except ImportError as exc:  # python-xlib is a runtime requirement; say so rather than crash
             raise RecorderUnavailable(f"python-xlib is not installed: {exc}") from exc
+        if not local_display_exists(self.display):
+            raise RecorderUnavailable(f"cannot record {self.display}: no X server listens there")
         try:
             self._control = xdisplay.Display(self.display)
             if not self._control.has_extension("RECORD"):

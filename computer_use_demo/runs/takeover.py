@@ -117,7 +117,7 @@ class Takeover:
         if self.state().phase != "requested":
             return None
         # Record first, then hand over: nothing the person does once they hold the desktop is missed.
-        recorder, note = await asyncio.to_thread(self._start_recorder, desk)
+        recorder, note = await self._recorder_started(desk)
         with self._lock:
             withdrawn = self._state.phase != "requested"
             if not withdrawn:
@@ -139,6 +139,15 @@ class Takeover:
         segment = await self._segment(state, place, desk, events, note)
         await call_hook(hooks.on_takeover_ended, segment)
         return segment
+
+    async def _recorder_started(self, desk: Desk) -> tuple[Recorder | None, str]:
+        """Start the recorder in a thread (it waits for the server); stopped again if the run is."""
+        starting = asyncio.ensure_future(asyncio.to_thread(self._start_recorder, desk))
+        try:
+            return await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            starting.add_done_callback(_stop_started)
+            raise
 
     def _start_recorder(self, desk: Desk) -> tuple[Recorder | None, str]:
         if not desk.display:
@@ -168,3 +177,10 @@ class Takeover:
             screen=(scaling.screen_width, scaling.screen_height) if scaling else None,
             note=note,
         )
+
+
+def _stop_started(starting: asyncio.Future[tuple[Recorder | None, str]]) -> None:
+    if not starting.cancelled() and starting.exception() is None:
+        recorder, _ = starting.result()
+        if recorder is not None:
+            recorder.stop()
