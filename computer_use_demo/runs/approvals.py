@@ -80,6 +80,8 @@ class Approvals:
         decision = ApprovalDecision(call_id, approve, reason.strip(), by, asked_because=request.reason)
         if not answer.give(decision):
             raise UnknownApproval(f"the approval for call {call_id!r} was already decided")
+        with self._lock:  # no longer pending, even before the run has woken up to it
+            self._pending.pop(call_id, None)
         return decision
 
     async def review(

@@ -126,7 +126,9 @@ class LoopRun(RunHooks):
         """The run waits for someone: an approval is pending, or a person holds the desktop."""
         if self.finished:
             return False
-        return bool(self.controls.approvals.pending()) or self.controls.takeover.state().phase == "human"
+        phase = self.controls.takeover.state().phase
+        # Asked for the desktop: the run is about to move (to the person), so keep following it.
+        return phase == "human" or (phase == "agent" and bool(self.controls.approvals.pending()))
 
     def pending_approval(self) -> ApprovalRequest | None:
         pending = self.controls.approvals.pending()
