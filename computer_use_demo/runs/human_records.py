@@ -90,6 +90,10 @@ class ControlState:
             return f"{self.holder} asked for the desktop at {when}; the agent pauses at its next safe point."
         return "The agent controls the desktop."
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, for an API event."""
+        return {**asdict(self), "description": self.describe()}
+
 
 @dataclass(frozen=True)
 class SafePoint:

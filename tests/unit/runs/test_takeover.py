@@ -153,3 +153,39 @@ def test_one_controller_at_a_time_and_only_the_holder_hands_back():
         takeover.hand_back("a browser session")
     takeover.hand_back("the API client")  # withdrawn before any safe point
     assert takeover.state().phase == "agent"
+
+
+async def test_the_seam_an_api_would_expose_speaks_json(fake_api, screen, tmp_path):
+    """What an HTTP API would send as events: every payload of the four hooks serialises as JSON."""
+    import json
+
+    sent: list[str] = []
+
+    class Events(Human):
+        def on_approval_requested(self, request: Any) -> None:
+            sent.append(json.dumps(request.to_dict(with_screenshot=True)))
+            super().on_approval_requested(request)
+
+        def on_approval_decided(self, decision: Any) -> None:
+            sent.append(json.dumps(decision.to_dict()))
+
+        def on_takeover_started(self, state: Any) -> None:
+            sent.append(json.dumps(state.to_dict()))
+            super().on_takeover_started(state)
+
+        def on_takeover_ended(self, segment: Any) -> None:
+            sent.append(json.dumps({**segment.to_record(), "report": segment.message_blocks()[0]["text"]}))
+            super().on_takeover_ended(segment)
+
+    fake_api.script(
+        reply(tool_use("computer", {"action": "left_click", "coordinate": [100, 100]}, id="c1")),
+        reply(text("ok")),
+    )
+    with xev_window(screen, tmp_path, 50, 50, 1800, 1000):
+        _, outcome, _ = await run_with_human(
+            screen, lambda t: Events(screen, t, ask_on="approval"), CONFIG.replace(approval_mode="all")
+        )
+    assert outcome.ok and len(sent) == 4
+    started = json.loads(sent[2])
+    assert started["phase"] == "human" and started["holder"] == HUMAN and "held by" in started["description"]
+    assert json.loads(sent[1])["by"] == "takeover"
