@@ -25,26 +25,37 @@ COPY requirements.txt /opt/requirements.txt
 RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /opt/requirements.txt
 
-# A non-root user; ~/.anthropic (settings, key) and ~/.config/gcloud, ~/.aws are the mount points.
-RUN useradd --create-home --uid 1000 --shell /bin/bash computeruse \
- && mkdir -p /home/computeruse/.anthropic /home/computeruse/.config \
- && chown -R computeruse:computeruse /home/computeruse
+# Two users. The app user `claude` (uid 1000, the usual owner of a host's ~/.anthropic) runs Streamlit and
+# the agent loop and alone holds the key; its home is closed to everyone else. The desktop user
+# `computeruse` (uid 1001) runs the X session, every app and the tool server, which runs the model's
+# bash and editor calls. /home/computeruse/.anthropic stays the documented mount point for the app's state.
+RUN useradd --create-home --uid 1000 --user-group --shell /bin/bash claude \
+ && useradd --create-home --uid 1001 --user-group --shell /bin/bash computeruse \
+ && chmod 0700 /home/claude \
+ && install -d -o computeruse -g computeruse /home/computeruse/.config \
+ && install -d -m 1777 /tmp/.X11-unix
 
-USER computeruse
-WORKDIR /home/computeruse
-ENV HOME=/home/computeruse \
-    APP_ROOT=/home/computeruse \
+# The code belongs to root and is read-only to both users (root runs the entrypoint and the healthcheck
+# from here). It lives outside both homes, so mounting a home never hides it; a .pth puts it on the path.
+ENV APP_ROOT=/opt/computer-use \
     WIDTH=1024 \
     HEIGHT=768 \
     DISPLAY_NUM=1 \
     DISPLAY=:1 \
     STACK_RUN_DIR=/tmp/computer-use-stack \
+    TOOL_SERVER_SOCKET=/run/computer-use/tools/tools.sock \
+    COMPUTER_USE_TOOL_SERVER=unix:/run/computer-use/tools/tools.sock \
+    COMPUTER_USE_LOCK_DIR=/run/computer-use/app \
     PYTHONUNBUFFERED=1
+WORKDIR /opt/computer-use
+COPY image/ /opt/computer-use/image/
+COPY computer_use_demo/ /opt/computer-use/computer_use_demo/
+RUN chmod -R go-w /opt/computer-use \
+ && python -m compileall -q /opt/computer-use/computer_use_demo \
+ && echo /opt/computer-use >"$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/computer-use-demo.pth"
 
-COPY --chown=computeruse:computeruse image/ /home/computeruse/image/
-COPY --chown=computeruse:computeruse computer_use_demo/ /home/computeruse/computer_use_demo/
-
-# 8080 combined page, 8501 Streamlit, 6080 noVNC, 5900 VNC
-EXPOSE 8080 8501 6080 5900
-HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 CMD ["/home/computeruse/image/healthcheck.sh"]
-ENTRYPOINT ["/home/computeruse/image/entrypoint.sh"]
+# 8080 combined page, 8501 Streamlit, 8000 HTTP API (and MCP at /mcp), 6080 noVNC, 5900 VNC
+EXPOSE 8080 8501 8000 6080 5900
+HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 CMD ["/opt/computer-use/image/healthcheck.sh"]
+# As root, only until each half of the stack has its user (image/entrypoint.sh).
+ENTRYPOINT ["/opt/computer-use/image/entrypoint.sh"]

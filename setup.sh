@@ -11,7 +11,8 @@ WITH_APPS=0
 # Desktop stack and test tools. The image's Dockerfile installs the same desktop packages.
 DESKTOP_PACKAGES=(xvfb xauth xdotool scrot x11-utils x11-xserver-utils mutter tint2 x11vnc novnc
   python3-websockify xterm fonts-dejavu-core)
-TEST_PACKAGES=(python3-venv chromium make procps psmisc curl ca-certificates vim-tiny)
+# firefox-esr and mousepad: the slow settle tests check screenshots on real applications (tests/e2e).
+TEST_PACKAGES=(python3-venv chromium make procps psmisc curl ca-certificates vim-tiny shellcheck firefox-esr mousepad)
 APP_PACKAGES=(firefox-esr libreoffice-writer libreoffice-calc mousepad pcmanfm xpdf galculator
   x11-apps fonts-liberation)
 

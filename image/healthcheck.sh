@@ -3,7 +3,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 status=0
-for name in xvfb mutter tint2 x11vnc novnc static streamlit; do
+for name in "${COMPONENTS[@]}"; do
   "$COMPONENT_DIR/$name.sh" ready || { echo "$name is not ready"; status=1; }
 done
 exit "$status"

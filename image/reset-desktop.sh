@@ -50,13 +50,14 @@ restarted() {
   [[ -n $now && $now != "$2" ]] && "$COMPONENT_DIR/$1.sh" ready
 }
 if ((supervised)); then
-  desktop_components=(xvfb mutter tint2 x11vnc novnc)
   declare -A before=()
-  for name in "${desktop_components[@]}"; do before[$name]=$(pid_of "$name" || true); done
-  for name in xvfb novnc; do
-    [[ -n ${before[$name]} ]] && kill -TERM "${before[$name]}" 2>/dev/null || true
+  for name in "${RESET_COMPONENTS[@]}"; do before[$name]=$(pid_of "$name" || true); done
+  # The X server takes its clients with it; the other components to reset are stopped themselves.
+  for name in "${RESET_COMPONENTS[@]}"; do
+    [[ " ${X_CLIENTS[*]} " == *" $name "* || -z ${before[$name]} ]] && continue
+    kill -TERM "${before[$name]}" 2>/dev/null || true
   done
-  for name in "${desktop_components[@]}"; do
+  for name in "${RESET_COMPONENTS[@]}"; do
     wait_until 20 restarted "$name" "${before[$name]}" || { log "$name did not come back"; exit 1; }
   done
 else

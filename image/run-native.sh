@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # `make run`: the same desktop stack as the image, on this machine, with the same scripts and ports.
 # Ctrl-C stops everything it started. Settings come from the environment (see README "Running"):
-#   WIDTH HEIGHT DISPLAY_NUM  VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT  VNC_PASSWORD  BIND_ADDRESS
+#   WIDTH HEIGHT DISPLAY_NUM  VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT API_PORT  VNC_PASSWORD  BIND_ADDRESS
+#   API_TOKEN (else one is generated into the config folder and printed once)
 # Natively the servers bind to loopback unless BIND_ADDRESS says otherwise.
+#
+# One user runs everything, so the model can read the API key (it can read /proc/<pid>/environ of the app
+# and the key file): credentials are only kept out of the desktop's environments. Run as root with
+# DESKTOP_USER=<an existing user> to get the image's split instead: that user runs the desktop, its apps
+# and the tool server; root keeps the app and the key.
 set -euo pipefail
 APP_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export APP_ROOT
@@ -34,7 +40,7 @@ done
 [[ -d $NOVNC_WEB ]] || die "noVNC is not in $NOVNC_WEB: run ./setup.sh (package novnc)"
 
 host=$(probe_host)
-for var in VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT; do
+for var in VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT_PORT API_PORT; do
   if (exec 3<>"/dev/tcp/$host/${!var}") 2>/dev/null; then
     die "port ${!var} ($var) is already in use; set $var to another port"
   fi
@@ -44,4 +50,21 @@ mkdir -p "$STACK_RUN_DIR"
 if [[ -f $STACK_RUN_DIR/supervisor.pid ]] && kill -0 "$(cat "$STACK_RUN_DIR/supervisor.pid")" 2>/dev/null; then
   die "a stack already runs on $DISPLAY (supervisor pid $(cat "$STACK_RUN_DIR/supervisor.pid"))"
 fi
-exec "$APP_ROOT/image/supervisor.sh"
+if [[ -z ${DESKTOP_USER:-} ]]; then
+  exec "$APP_ROOT/image/supervisor.sh" all
+fi
+
+((EUID == 0)) || die "DESKTOP_USER needs root (to start the desktop as that user)"
+id "$DESKTOP_USER" >/dev/null 2>&1 || die "no user $DESKTOP_USER: create it first (useradd -m $DESKTOP_USER)"
+[[ $DESKTOP_USER != root ]] || die "DESKTOP_USER must not be root"
+source "$APP_ROOT/image/split-users.sh"
+[[ -d $(user_home "$DESKTOP_USER") ]] || die "$DESKTOP_USER has no home folder"
+APP_USER=root
+APP_RUN_DIR=$STACK_RUN_DIR
+DESKTOP_RUN_DIR=$STACK_RUN_DIR-desktop
+TOOL_SOCKET_DIR=$STACK_RUN_DIR-tools
+LOG_TAG=run-native
+# The desktop user runs the package from here: it must be able to read it (not under /root, say).
+setpriv "--reuid=$DESKTOP_USER" "--regid=$(id -g "$DESKTOP_USER")" --init-groups test -r "$APP_ROOT/image/lib.sh" ||
+  die "$DESKTOP_USER cannot read $APP_ROOT: put the checkout where that user can read it"
+start_split_stack

@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# Starts the desktop components in order, waits for each to be ready, then keeps them alive:
-# any component that dies is started again within a second or so. SIGTERM/SIGINT stop all of them.
-# Used by the image's entrypoint and by run-native.sh alike.
+# Starts the components in order, waits for each to be ready, then keeps them alive: any component that
+# dies is started again within a second or so. SIGTERM/SIGINT stop all of them.
+#   supervisor.sh all      every component as this user (run-native.sh, or an image started as non-root)
+#   supervisor.sh desktop  the desktop user's half (image/split-users.sh starts it with a clean environment)
+#   supervisor.sh app      the app user's half, which holds the API key
+# In `all`, the desktop components start without any credential in their environment (what they start,
+# the model can read); only the app components keep it.
 set -uo pipefail
-LOG_TAG=supervisor
+ROLE=${1:-all}
+case $ROLE in
+  all) LOG_TAG=supervisor ;;
+  desktop | app) LOG_TAG=$ROLE ;;
+  *) echo "usage: $0 all|desktop|app" >&2; exit 2 ;;
+esac
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lifeline.sh"
 
-COMPONENTS=(xvfb mutter tint2 x11vnc novnc static streamlit)
-declare -A READY_TIMEOUT=([xvfb]=15 [mutter]=20 [tint2]=15 [x11vnc]=15 [novnc]=15 [static]=15 [streamlit]=60)
+case $ROLE in
+  all) COMPONENTS=("${DESKTOP_COMPONENTS[@]}" "${APP_COMPONENTS[@]}") ;;
+  desktop) COMPONENTS=("${DESKTOP_COMPONENTS[@]}") ;;
+  app) COMPONENTS=("${APP_COMPONENTS[@]}") ;;
+esac
+# READY_TIMEOUT and X_CLIENTS (which die with the X server and restart with it) come from components.list.
 declare -A PIDS=() STARTED_MS=() FAILURES=() NEXT_TRY=()
-# These die with the X server; when it is restarted they are restarted with it.
-X_CLIENTS=(mutter tint2 x11vnc)
 POLL_SECONDS=${SUPERVISOR_POLL_SECONDS:-0.5}
 
+[[ $ROLE == app ]] && umask 077 # the key file, settings and conversations: the app user's alone
+[[ $ROLE == desktop ]] && { cd "$HOME" 2>/dev/null || cd /; }
 mkdir -p "$LOG_DIR" "$PID_DIR"
 rm -f "$PID_DIR"/*.pid "$STACK_RUN_DIR/ready"
 
@@ -22,10 +36,13 @@ warn_loudly() {
 }
 
 setup_vnc_password() {
-  (umask 077 && rm -f "$STACK_RUN_DIR/vnc.passwd")
+  [[ $ROLE == app ]] && return 0
   if [[ -n ${VNC_PASSWORD:-} ]]; then
-    (umask 077 && printf '%s\n' "$VNC_PASSWORD" >"$STACK_RUN_DIR/vnc.passwd")
-    ((${#VNC_PASSWORD} <= 8)) || log "note: VNC authentication uses only the first 8 characters of VNC_PASSWORD"
+    write_vnc_password "$VNC_PASSWORD"
+  elif [[ $ROLE == all || ! -s $VNC_PASSWORD_FILE ]]; then # in `desktop`, the entrypoint wrote it
+    rm -f "$VNC_PASSWORD_FILE"
+  fi
+  if [[ -s $VNC_PASSWORD_FILE ]]; then
     log "VNC password authentication is on for x11vnc (port $VNC_PORT) and noVNC (port $NOVNC_PORT)"
   else
     warn_loudly \
@@ -33,16 +50,34 @@ setup_vnc_password() {
       "control this desktop, and with it everything the agent can do. Set VNC_PASSWORD, and publish the" \
       "ports on loopback only (docker run -p 127.0.0.1:8080:8080 ...) or set BIND_ADDRESS=127.0.0.1."
   fi
-  # The apps (and the model's bash tool) inherit this environment: keep the password out of it.
   unset VNC_PASSWORD
 }
 
-# Starts one component in its own session (so a terminal's Ctrl-C reaches only us). The start script
-# execs the component, so $! is the component's PID.
+# `env -u NAME` for every credential in this environment (the Python helper holds the one list of names).
+SCRUB_ENV=()
+find_credentials() {
+  local name
+  while IFS= read -r name; do
+    [[ -n $name ]] && SCRUB_ENV+=(-u "$name")
+  done < <(cd "$APP_ROOT" && "$PYTHON" -m computer_use_demo.desktop.environment secret-names)
+}
+
+is_app_component() {
+  local name
+  for name in "${APP_COMPONENTS[@]}"; do [[ $name == "$1" ]] && return 0; done
+  return 1
+}
+
+# Starts one component in its own session (so a terminal's Ctrl-C reaches only us), without the lifeline
+# and, unless it is an app component, without credentials. Each step execs, so $! is the component's PID.
 launch_component() {
-  local name=$1
+  local name=$1 scrub=()
+  is_app_component "$name" || scrub=("${SCRUB_ENV[@]}")
   STARTED_MS[$name]=$(now_ms)
-  setsid "$COMPONENT_DIR/$name.sh" run >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+  (
+    [[ -n ${LIFELINE_FD:-} ]] && exec {LIFELINE_FD}<&-
+    exec env "${scrub[@]}" setsid "$COMPONENT_DIR/$name.sh" run
+  ) >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
   PIDS[$name]=$!
   echo "${PIDS[$name]}" >"$PID_DIR/$name.pid"
 }
@@ -105,13 +140,17 @@ shutdown() {
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     stop_component "${COMPONENTS[i]}"
   done
-  rm -f "$STACK_RUN_DIR/ready" "$STACK_RUN_DIR/vnc.passwd" "$STACK_RUN_DIR/supervisor.pid"
+  lifeline_release
+  rm -f "$STACK_RUN_DIR/ready" "$STACK_RUN_DIR/supervisor.pid"
+  [[ $ROLE == app ]] || rm -f "$VNC_PASSWORD_FILE"
   log "stopped"
   exit "$status"
 }
 trap 'shutdown 0' TERM INT HUP
 
 setup_vnc_password
+find_credentials
+lifeline_watch
 echo $$ >"$STACK_RUN_DIR/supervisor.pid"
 log "display $DISPLAY ${WIDTH}x${HEIGHT}, servers on $BIND_ADDRESS, logs in $LOG_DIR"
 boot_started=$(now_ms)
@@ -127,7 +166,9 @@ done
 touch "$STACK_RUN_DIR/ready"
 host=$(probe_host)
 log "READY in $(($(now_ms) - boot_started)) ms: combined page http://$host:$HTTP_PORT  chat http://$host:$STREAMLIT_PORT" \
-  " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT"
+  " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT  API http://$host:$API_PORT"
+# A token the API generated at this start is shown once, here (later starts reuse it silently).
+"$COMPONENT_DIR/api.sh" announce | while IFS= read -r line; do log "$line"; done
 
 # Supervision: as soon as a component exits (or every POLL_SECONDS), restart whatever is not running. A new X server comes first, and
 # its old clients go with it (their server is gone); then all the others start side by side, so a
@@ -148,6 +189,10 @@ record_start() {
 
 supervise_round() {
   local name dead=() restart=()
+  if lifeline_broken; then
+    log "the other half of the stack has stopped: stopping this half too"
+    shutdown "$([[ $ROLE == app ]] && echo 1 || echo 0)"
+  fi
   for name in "${COMPONENTS[@]}"; do
     alive "$name" && continue
     [[ -n ${PIDS[$name]:-} ]] && wait "${PIDS[$name]}" 2>/dev/null

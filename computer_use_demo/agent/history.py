@@ -21,6 +21,8 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from computer_use_demo.tools.blocks import blocks_of, image_slots, text_block, tool_result_block_param
+
 Message = dict[str, Any]
 Block = dict[str, Any]
 
@@ -82,7 +84,7 @@ def prepare_messages(
 
 def _replace_with_placeholder(slots: list[tuple[list[Block], int]]) -> None:
     for content, index in slots:
-        content[index] = {"type": "text", "text": IMAGE_PLACEHOLDER}
+        content[index] = dict(text_block(IMAGE_PLACEHOLDER))
 
 
 def images_to_remove(count: int, keep: int | None, interval: int) -> int:
@@ -110,7 +112,7 @@ def place_message_breakpoints(messages: list[Message], limit: int = MAX_MESSAGE_
 
 def system_blocks(text: str, *, cache: bool) -> list[Block]:
     """The system prompt as one block; its breakpoint caches the tools and the system prompt together."""
-    block: Block = {"type": "text", "text": text}
+    block: Block = dict(text_block(text))
     if cache:
         block["cache_control"] = dict(CACHE_CONTROL)
     return [block]
@@ -172,36 +174,21 @@ def _copy_without_cache_control(value: Any) -> Any:
 
 def _with_block_content(message: Message) -> Message:
     if isinstance(message.get("content"), str):
-        message["content"] = [{"type": "text", "text": message["content"]}]
+        message["content"] = blocks_of(message)
     return message
 
 
 def _tool_result_images(messages: list[Message]) -> Iterator[tuple[list[Block], int]]:
     """(content list, index) of every image inside a tool result, oldest first."""
     for message in messages:
-        if message.get("role") != "user" or not isinstance(message.get("content"), list):
-            continue
-        for block in message["content"]:
-            inner = block.get("content") if block.get("type") == "tool_result" else None
-            if isinstance(inner, list):
-                for index, item in enumerate(inner):
-                    if item.get("type") == "image":
-                        yield inner, index
+        if message.get("role") == "user" and isinstance(message.get("content"), list):
+            yield from image_slots(message["content"], in_tool_results_only=True)
 
 
 def _all_image_slots(messages: list[Message]) -> Iterator[tuple[list[Block], int]]:
     for message in messages:
-        content = message.get("content")
-        if not isinstance(content, list):
-            continue
-        for index, block in enumerate(content):
-            if block.get("type") == "image":
-                yield content, index
-            inner = block.get("content") if block.get("type") == "tool_result" else None
-            if isinstance(inner, list):
-                for inner_index, item in enumerate(inner):
-                    if item.get("type") == "image":
-                        yield inner, inner_index
+        if isinstance(message.get("content"), list):
+            yield from image_slots(message["content"])
 
 
 def _any_large(messages: list[Message]) -> bool:
@@ -228,7 +215,10 @@ def image_size(image: Block) -> tuple[int, int] | None:
     if source.get("type") != "base64" or not source.get("data"):
         return None
     data: str = source["data"]
-    head = base64.b64decode(data[:44] + "=" * (-len(data[:44]) % 4))
+    try:
+        head = base64.b64decode(data[:44] + "=" * (-len(data[:44]) % 4))
+    except ValueError:  # not base64 (binascii.Error): the API will say so
+        return None
     if head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) >= 24:
         width, height = struct.unpack(">II", head[16:24])
         return width, height
@@ -267,7 +257,7 @@ def answer_unanswered_tool_uses(
                 messages.insert(index + 1, following)
             content = following.get("content")
             if isinstance(content, str):
-                content = following["content"] = [{"type": "text", "text": content}] if content else []
+                content = following["content"] = blocks_of(following) if content else []
             answered = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
             missing = [
                 _error_result(use, text_for(use) if text_for else text)
@@ -330,12 +320,7 @@ def _tool_uses(message: Message) -> list[Block]:
 
 
 def _error_result(tool_use: Block, text: str) -> Block:
-    block: Block = {
-        "type": "tool_result",
-        "tool_use_id": tool_use["id"],
-        "content": [{"type": "text", "text": text}],
-        "is_error": True,
-    }
-    if tool_use.get("toolset_name"):
-        block["toolset_name"] = tool_use["toolset_name"]
-    return block
+    block = tool_result_block_param(
+        tool_use["id"], [text_block(text)], is_error=True, toolset_name=tool_use.get("toolset_name")
+    )
+    return dict(block)

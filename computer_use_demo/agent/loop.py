@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from typing import Any, TypeVar
 
 from anthropic import APIStatusError
@@ -50,6 +50,7 @@ from computer_use_demo.agent.stops import (
 from computer_use_demo.agent.tool_turn import ObservedTools
 from computer_use_demo.models.providers import (
     DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT_S,
     APIProvider,
     DeltaCallback,
     ModelClient,
@@ -153,7 +154,7 @@ class _Run:
         if response.stop_reason == "pause_turn":
             return None
         if response.stop_reason == "tool_use" and tool_uses:
-            return await self.run_tools(tool_uses, number)
+            return await self.run_tools(tool_uses, number, unparsed=response.unparsed_tool_inputs)
         if tool_uses:  # cut off (max_tokens) before the calls were complete: none of them ran
             answer_unanswered_tool_uses(self.messages, CUT_OFF_TEXT)
         stop = stop_for_reason(response.stop_reason)
@@ -200,13 +201,15 @@ class _Run:
             for block in response.content:
                 await call_hook(self.hooks.on_block, block)
 
-    async def run_tools(self, tool_uses: list[dict[str, Any]], number: int) -> LoopStop | None:
+    async def run_tools(
+        self, tool_uses: list[dict[str, Any]], number: int, *, unparsed: Collection[str]
+    ) -> LoopStop | None:
         self.open_turn = ObservedTools(
             self.tools, self.hooks, tool_uses, controls=self.controls, turn=number, messages=self.messages
         )
         self.in_flight = []
         try:
-            work = self.open_turn.run_with_controls(tool_uses, completed=self.in_flight)
+            work = self.open_turn.run_with_controls(tool_uses, completed=self.in_flight, unparsed=unparsed)
             results = await _until_cancelled(work, self.cancel_event)
         except _Cancelled:
             self.close_open_turn(cancelled=True)
@@ -299,13 +302,15 @@ async def sampling_loop(
     prompt_caching: bool | None = None,
     image_prune_interval: int = DEFAULT_PRUNE_INTERVAL,
     max_retries: int = DEFAULT_MAX_RETRIES,
+    max_retry_wait_s: float = DEFAULT_MAX_RETRY_WAIT_S,
 ) -> list[dict[str, Any]]:
     """Run the conversation in `messages` (changed in place and returned) until Claude stops.
 
     A thin adapter over `run_loop`: the keywords become a `RunConfig`, the callbacks `RunHooks`.
     `cancel_event`: set it to stop cleanly; cancelling the task works too (the history is repaired,
     then CancelledError propagates). `client`/`tools`: bring your own (they are then not closed here).
-    `max_retries`: the SDK's retries of 408/409/429/5xx and connection errors (honouring retry-after).
+    `max_retries`: retries of 408/409/429/5xx and connection errors, honouring retry-after up to
+    `max_retry_wait_s` seconds per wait; each wait is reported to `stream_callback` as a "retry" delta.
     """
     # The keywords carry the names of RunConfig's settings and of CallbackHooks' callbacks. The approval
     # settings are not among them: no one could answer here (a RunSession with RunControls can).

@@ -61,3 +61,8 @@ sending messages, deleting data, entering credentials), stop and ask the user.
 </working_well>"""
     suffix = suffix.strip()
     return f"{prompt}\n\n{suffix}" if suffix else prompt
+
+
+# The prompt as it reads on this machine at import time, for code written against the reference demo
+# (`from computer_use_demo.loop import SYSTEM_PROMPT`). Runs build theirs per run, with the suffix.
+SYSTEM_PROMPT = build_system_prompt()

@@ -22,7 +22,11 @@ log = logging.getLogger(__name__)
 def client_for(config: RunConfig, api_key: str | None) -> ModelClient:
     """A new client for the config's provider; ValueError (or an SDK error) when it cannot be made."""
     return create_client(
-        config.provider, api_key=api_key, base_url=config.base_url, max_retries=config.max_retries
+        config.provider,
+        api_key=api_key,
+        base_url=config.base_url,
+        max_retries=config.max_retries,
+        max_retry_wait_s=config.max_retry_wait_s,
     )
 
 

@@ -11,7 +11,7 @@ what a person did during a takeover follows the turn's results in the same user 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from computer_use_demo.agent.history import NOT_STARTED_TEXT, UNKNOWN_OUTCOME_TEXT
@@ -45,10 +45,14 @@ class ObservedTools(ToolCollection):
         self.segment: HumanSegment | None = None  # a takeover during this turn
 
     async def run_with_controls(
-        self, tool_uses: Sequence[Mapping[str, Any]], *, completed: list[dict[str, Any]]
+        self,
+        tool_uses: Sequence[Mapping[str, Any]],
+        *,
+        completed: list[dict[str, Any]],
+        unparsed: Collection[str] = (),
     ) -> list[dict[str, Any]]:
         """`run_turn`, then the safe point after the calls: the user message's content."""
-        results = await self.run_turn(tool_uses, completed=completed)
+        results = await self.run_turn(tool_uses, completed=completed, unparsed=unparsed)
         if self.segment is None and self.controls is not None and tool_uses:
             place = SafePoint(self.turn, after_tool_use_id=str(tool_uses[-1].get("id")))
             self.segment = await self.controls.pause(place, self.hooks)

@@ -133,6 +133,9 @@ class HeadlessRun(RunHooks):
         elif delta.kind == "restart":
             self._end_stream_line()
             self._note("  (the answer was interrupted; retrying)")
+        elif delta.kind == "retry":  # a wait before the next attempt: say how long, so silence is never hours
+            self._end_stream_line()
+            self._note(f"  {delta.text}")
 
     def on_request(self, request: TurnRequest) -> None:
         self.turn += 1

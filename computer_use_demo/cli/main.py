@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--only-n-most-recent-images", type=_positive_int, default=3)
     run.add_argument("--system-prompt-suffix", default="")
     run.add_argument(
+        "--max-retry-wait",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="the longest wait before retrying a failed request, whatever retry-after asks (default 60)",
+    )
+    run.add_argument(
         "--approve",
         choices=("none", "policy", "all"),
         default="policy",
@@ -170,6 +177,7 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "thinking_effort": args.effort,
         "only_n_most_recent_images": args.only_n_most_recent_images,
         "system_prompt_suffix": args.system_prompt_suffix,
+        "max_retry_wait_s": args.max_retry_wait,
         "approval_mode": args.approve,
         "approval_timeout_s": args.approval_timeout,
     }

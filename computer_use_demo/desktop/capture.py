@@ -18,6 +18,8 @@ from typing import ClassVar, Protocol
 
 from PIL import Image
 
+from computer_use_demo.desktop.environment import without_secrets
+
 log = logging.getLogger(__name__)
 
 
@@ -92,24 +94,24 @@ class ScrotBackend:
     def __init__(self, display: str, timeout: float = 10.0) -> None:
         self.display = display
         self.timeout = timeout
-        self._env = {**os.environ, "DISPLAY": display}
+        self._env = {**without_secrets(os.environ), "DISPLAY": display}
         self._size = self._read_size()
 
-    def _read_size(self) -> tuple[int, int]:
+    def _run(self, argv: list[str], failure: str) -> subprocess.CompletedProcess[str]:
+        """Run a command on our display; one that cannot run at all is a CaptureError."""
         try:
-            done = subprocess.run(
-                ["xdotool", "getdisplaygeometry"],
-                env=self._env,
-                capture_output=True,
-                text=True,
-                timeout=self.timeout,
-                check=False,
+            return subprocess.run(
+                argv, env=self._env, capture_output=True, text=True, timeout=self.timeout, check=False
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise CaptureError(f"cannot query display {self.display}: {exc}") from exc
+            raise CaptureError(f"{failure}: {exc}") from exc
+
+    def _read_size(self) -> tuple[int, int]:
+        failure = f"cannot query display {self.display}"
+        done = self._run(["xdotool", "getdisplaygeometry"], failure)
         parts = done.stdout.split()
         if done.returncode != 0 or len(parts) != 2:
-            raise CaptureError(f"cannot query display {self.display}: {done.stderr.strip() or done.stdout!r}")
+            raise CaptureError(f"{failure}: {done.stderr.strip() or done.stdout!r}")
         return int(parts[0]), int(parts[1])
 
     def size(self) -> tuple[int, int]:
@@ -118,17 +120,7 @@ class ScrotBackend:
     def grab(self) -> RawFrame:
         with tempfile.TemporaryDirectory(prefix="capture-") as tmp:
             path = os.path.join(tmp, "screen.png")
-            try:
-                done = subprocess.run(
-                    ["scrot", "--overwrite", path],
-                    env=self._env,
-                    capture_output=True,
-                    text=True,
-                    timeout=self.timeout,
-                    check=False,
-                )
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                raise CaptureError(f"scrot failed: {exc}") from exc
+            done = self._run(["scrot", "--overwrite", path], "scrot failed")
             if done.returncode != 0 or not os.path.exists(path):
                 raise CaptureError(f"scrot failed ({done.returncode}): {done.stderr.strip()}")
             with Image.open(path) as img:

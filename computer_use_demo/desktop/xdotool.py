@@ -16,6 +16,8 @@ import re
 import signal
 from collections.abc import Sequence
 
+from computer_use_demo.desktop.environment import without_secrets
+
 # Buttons as X numbers them.
 BUTTONS = {"left": 1, "middle": 2, "right": 3}
 SCROLL_BUTTONS = {"up": 4, "down": 5, "left": 6, "right": 7}
@@ -182,7 +184,7 @@ class Xdotool:
         self.display = display
         self.timeout = timeout
         self.type_delay_ms = type_delay_ms
-        self._env = {**os.environ, "DISPLAY": display}
+        self._env = {**without_secrets(os.environ), "DISPLAY": display}
 
     async def run(self, args: Sequence[str], *, time_limit: float | None = None) -> str:
         argv = ["xdotool", *args]

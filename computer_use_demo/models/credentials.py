@@ -21,7 +21,7 @@ def saved_api_key(config_dir: Path) -> str:
     """The key saved in `config_dir` (the web UI writes it there), or ""."""
     try:
         return (config_dir / API_KEY_FILE).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
+    except (OSError, UnicodeDecodeError):  # none saved, or unreadable: no key from here
         return ""
 
 

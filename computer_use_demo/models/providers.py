@@ -181,7 +181,7 @@ class SDKModelClient:
         budget = self.retry.budget(failure.stage)
         wait_s, asked_s = self.retry.wait(failure, retry - 1)
         note = retry_note(failure, wait_s, asked_s, retry, budget)
-        log.warning("%s", note)
+        log.info("%s", note)  # front ends show the "retry" delta themselves
         if failure.stage == "stream":
             await call_maybe_async(on_delta, StreamDelta(kind="restart"))
         await call_maybe_async(on_delta, StreamDelta("retry", note, wait_s=wait_s, attempt=retry))

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from computer_use_demo.tools.groups import ToolVersion
+from computer_use_demo.tools.groups import EDITORS, TOOL_GROUPS_BY_VERSION, ToolGroup, ToolVersion
 
 ThinkingMode = Literal["off", "extended", "adaptive"]
 ThinkingEffort = Literal["low", "medium", "high", "xhigh", "max"]
@@ -27,6 +27,11 @@ class ModelSpec:
     family: str
     # The versions this model accepts, preferred first.
     tool_versions: tuple[ToolVersion, ...]
+    # The text editor it takes with any of them: Claude 4 and later reject the editors of 2024-10 and
+    # 2025-01, Claude 3.x know only their own. None: the group's editor (a model we do not know).
+    editor: str | None = "text_editor_20250728"
+    # On the Claude API it takes the GA toolset only (the beta tool still works on Bedrock).
+    api_toolset_only: bool = False
     thinking_modes: frozenset[ThinkingMode]
     max_output_tokens: int
     image_tier: ImageTier = "standard"
@@ -49,13 +54,23 @@ class ModelSpec:
 
     def default_tool_version(self, provider: str = "anthropic") -> ToolVersion:
         """The toolset is GA on the Claude API only; on Bedrock and Vertex take the newest beta tool."""
-        if provider == "anthropic":
-            return self.tool_versions[0]
-        beta = [v for v in self.tool_versions if v != TOOLSET]
-        return beta[0] if beta else self.tool_versions[0]
+        accepted = self.accepted_tool_versions(provider)
+        return accepted[0] if accepted else self.tool_versions[0]
 
     def uses_high_image_tier(self, tool_version: ToolVersion) -> bool:
         return self.image_tier == "high" or tool_version == TOOLSET
+
+    def tool_group(self, tool_version: ToolVersion) -> ToolGroup:
+        """The tools a request of this model sends for `tool_version`: the version's computer tool and
+        bash, and the editor this model takes."""
+        group = TOOL_GROUPS_BY_VERSION[tool_version]
+        return group.with_editor(EDITORS[self.editor]) if self.editor else group
+
+    def accepted_tool_versions(self, provider: str = "anthropic") -> tuple[ToolVersion, ...]:
+        """The versions this model takes on a platform (the toolset is GA on the Claude API only)."""
+        if provider == "anthropic":
+            return (TOOLSET,) if self.api_toolset_only else self.tool_versions
+        return tuple(v for v in self.tool_versions if v != TOOLSET)
 
 
 _OFF: frozenset[ThinkingMode] = frozenset({"off"})
@@ -66,8 +81,6 @@ _ADAPTIVE: frozenset[ThinkingMode] = frozenset({"off", "adaptive"})
 _CLAUDE_4 = ("computer_use_20250429",)
 _BETA_NOV = ("computer_use_20251124",)
 _TOOLSET_FIRST: tuple[ToolVersion, ...] = (TOOLSET, "computer_use_20251124")
-# Claude 5.5 models take only the toolset on the Claude API; on Bedrock the beta tool still works.
-_TOOLSET_ONLY_API: tuple[ToolVersion, ...] = (TOOLSET, "computer_use_20251124")
 
 
 def _spec(
@@ -85,10 +98,11 @@ def _spec(
 _C4 = {"interleaved_thinking_beta": True}
 _HIGH = {"image_tier": "high"}
 _NEWEST = {**_HIGH, "edits_invalidate_thinking": True}
+_API_TOOLSET_ONLY = {**_NEWEST, "api_toolset_only": True}
 
 MODEL_SPECS: tuple[ModelSpec, ...] = (
-    _spec("claude-3-5-sonnet", ("computer_use_20241022",), _OFF, 8_192),
-    _spec("claude-3-7-sonnet", ("computer_use_20250124",), _EXTENDED, 64_000),
+    _spec("claude-3-5-sonnet", ("computer_use_20241022",), _OFF, 8_192, editor="text_editor_20241022"),
+    _spec("claude-3-7-sonnet", ("computer_use_20250124",), _EXTENDED, 64_000, editor="text_editor_20250124"),
     _spec("claude-sonnet-4", _CLAUDE_4, _EXTENDED, 64_000, **_C4),
     _spec("claude-opus-4", _CLAUDE_4, _EXTENDED, 32_000, **_C4),
     _spec("claude-opus-4-1", _CLAUDE_4, _EXTENDED, 32_000, **_C4),
@@ -107,9 +121,11 @@ MODEL_SPECS: tuple[ModelSpec, ...] = (
     _spec("claude-mythos-5-1", _TOOLSET_FIRST, _ADAPTIVE, 128_000, **_NEWEST),
     _spec("claude-fable-5-2", _TOOLSET_FIRST, _ADAPTIVE, 128_000, **_NEWEST),
     _spec("claude-mythos-5-2", _TOOLSET_FIRST, _ADAPTIVE, 128_000, **_NEWEST),
-    _spec("claude-opus-5-5", _TOOLSET_ONLY_API, _ADAPTIVE, 128_000, **_NEWEST),
-    _spec("claude-sonnet-5-5", _TOOLSET_ONLY_API, _ADAPTIVE, 128_000, thinks_by_default=True, **_NEWEST),
-    _spec("claude-haiku-5-5", _TOOLSET_ONLY_API, _ADAPTIVE, 64_000, **_NEWEST),
+    _spec("claude-opus-5-5", _TOOLSET_FIRST, _ADAPTIVE, 128_000, **_API_TOOLSET_ONLY),
+    _spec(
+        "claude-sonnet-5-5", _TOOLSET_FIRST, _ADAPTIVE, 128_000, thinks_by_default=True, **_API_TOOLSET_ONLY
+    ),
+    _spec("claude-haiku-5-5", _TOOLSET_FIRST, _ADAPTIVE, 64_000, **_API_TOOLSET_ONLY),
 )
 _BY_FAMILY = {spec.family: spec for spec in MODEL_SPECS}
 
@@ -118,6 +134,7 @@ _BY_FAMILY = {spec.family: spec for spec in MODEL_SPECS}
 DEFAULT_SPEC = ModelSpec(
     family="unknown",
     tool_versions=("computer_use_20251124",),
+    editor=None,
     thinking_modes=_BOTH,
     max_output_tokens=32_000,
     known=False,

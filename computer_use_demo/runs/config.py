@@ -17,7 +17,12 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from computer_use_demo.agent.history import DEFAULT_PRUNE_INTERVAL
-from computer_use_demo.models.providers import DEFAULT_MAX_RETRIES, DEFAULT_MODELS, APIProvider
+from computer_use_demo.models.providers import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_WAIT_S,
+    DEFAULT_MODELS,
+    APIProvider,
+)
 from computer_use_demo.models.specs import ImageTier, ModelSpec, ThinkingEffort, ThinkingMode, lookup_model
 from computer_use_demo.models.thinking import thinking_request
 from computer_use_demo.runs.policy import APPROVAL_MODES, ApprovalPolicy
@@ -46,7 +51,8 @@ class RunConfig:
     image_tier: ImageTier | None = None  # None: the model's own
     max_iterations: int = DEFAULT_MAX_ITERATIONS  # model calls per run
     base_url: str | None = None  # None: the provider's endpoint (or its *_BASE_URL variable)
-    max_retries: int = DEFAULT_MAX_RETRIES  # the SDK's retries of 408/409/429/5xx and connection errors
+    max_retries: int = DEFAULT_MAX_RETRIES  # failed requests (408/409/429/5xx, connection errors) retried
+    max_retry_wait_s: float = DEFAULT_MAX_RETRY_WAIT_S  # the longest wait before a retry (caps retry-after)
     approval_mode: str = "none"  # which calls wait for a person's OK: none, policy (the rules), all
     approval_rules: tuple[str, ...] | None = None  # `kind:pattern` rules (runs/policy.py); None: defaults
     approval_timeout_s: int = DEFAULT_APPROVAL_TIMEOUT_S  # no answer in this time is a denial
@@ -67,6 +73,7 @@ class RunConfig:
         _check_at_least("max_iterations", self.max_iterations, 1)
         _check_at_least("image_prune_interval", self.image_prune_interval, 1)
         _check_at_least("max_retries", self.max_retries, 0)
+        _check_at_least("max_retry_wait_s", self.max_retry_wait_s, 0)
         _check_at_least("only_n_most_recent_images", self.only_n_most_recent_images, 0)
         _check_at_least("thinking_budget", self.thinking_budget, 1)
         _check_at_least("approval_timeout_s", self.approval_timeout_s, 1)
@@ -154,6 +161,7 @@ _OPTIONAL = frozenset(
 )
 _STRING_TUPLES = frozenset({"approval_rules"})
 _BOOLS = frozenset({"prompt_caching", "token_efficient_tools_beta"})
+_FLOATS = frozenset({"max_retry_wait_s"})
 _INTS = frozenset(
     {
         "max_tokens",
@@ -185,6 +193,10 @@ def _check_type(name: str, value: Any) -> None:
         if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{name} must be a list of strings, got {value!r}")
         return
+    if name in _FLOATS:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        return
     if name in _BOOLS:
         wanted: type = bool
     elif name in _INTS:
@@ -200,6 +212,6 @@ def _check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
-def _check_at_least(name: str, value: int | None, minimum: int) -> None:
+def _check_at_least(name: str, value: float | None, minimum: int) -> None:
     if value is not None and value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")

@@ -18,8 +18,8 @@ from computer_use_demo.runs.approvals import ApprovalDecision
 from computer_use_demo.runs.config import RunConfig
 from computer_use_demo.runs.hooks import RunHooks, ToolCall, ToolTiming
 from computer_use_demo.runs.takeover import HumanSegment
-from computer_use_demo.store.messages import content_blocks
 from computer_use_demo.tools.base import ToolResult
+from computer_use_demo.tools.blocks import blocks_of
 from computer_use_demo.trajectory import TrajectoryRecorder
 
 
@@ -51,7 +51,7 @@ class RecorderHooks(RunHooks):
     def on_request(self, request: TurnRequest) -> None:
         self.turn += 1
         new = self.messages[self.recorded_upto :]
-        self.recorder.request(self.turn, [block for message in new for block in content_blocks(message)])
+        self.recorder.request(self.turn, [block for message in new for block in blocks_of(message)])
         self.recorded_upto = len(self.messages)
 
     def on_response(self, request: TurnRequest, response: TurnResponse, seconds: float) -> None:
@@ -99,7 +99,7 @@ class RecorderHooks(RunHooks):
 
     def _tool_use(self, tool_use_id: str) -> dict[str, Any]:
         for message in reversed(self.messages):
-            for block in content_blocks(message):
+            for block in blocks_of(message):
                 if block.get("type") == "tool_use" and block.get("id") == tool_use_id:
                     return block
         return {"id": tool_use_id, "name": "?", "input": {}}

@@ -21,15 +21,15 @@ from typing import Any
 from computer_use_demo.store.approvals import ApprovalRecords
 from computer_use_demo.store.images import ImageFiles, ImageRef, externalize_images, restore_images
 from computer_use_demo.store.messages import (
-    USAGE_FIELDS,
     canonical_message,
     clean_title,
     digest,
-    texts,
-    usage_values,
 )
 from computer_use_demo.store.paths import SCREENSHOTS_DIR_NAME, database_path
+from computer_use_demo.store.run_records import RunRecords
 from computer_use_demo.store.schema import connect, migrate
+from computer_use_demo.store.scrub import scrub_text
+from computer_use_demo.tools.blocks import texts_of
 
 DEFAULT_TITLE = "New conversation"
 
@@ -50,7 +50,7 @@ class ConversationSummary:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-class ConversationStore(ApprovalRecords):
+class ConversationStore(RunRecords, ApprovalRecords):
     """The conversation database (default: `conversations.db` in the config folder) and its screenshots."""
 
     def __init__(self, path: Path | str | None = None) -> None:
@@ -103,7 +103,7 @@ class ConversationStore(ApprovalRecords):
                     title is None,
                     now,
                     now,
-                    json.dumps(dict(settings or {})),
+                    _stored_json(dict(settings or {})),
                 ),
             )
         return self.get(conversation_id)
@@ -157,7 +157,7 @@ class ConversationStore(ApprovalRecords):
         with self._write() as conn:
             found = conn.execute(
                 "UPDATE conversations SET settings = ? WHERE id = ?",
-                (json.dumps(dict(settings)), conversation_id),
+                (_stored_json(dict(settings)), conversation_id),
             ).rowcount
         if not found:
             raise ConversationNotFound(conversation_id)
@@ -261,7 +261,7 @@ class ConversationStore(ApprovalRecords):
         conn.execute(
             "INSERT INTO messages (conversation_id, position, role, content, digest, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (conversation_id, position, message["role"], json.dumps(content), digest(message), now),
+            (conversation_id, position, message["role"], _stored_json(content), digest(message), now),
         )
         conn.executemany(
             "INSERT INTO message_images (conversation_id, position, sha256, media_type) VALUES (?, ?, ?, ?)",
@@ -276,112 +276,23 @@ class ConversationStore(ApprovalRecords):
         ).fetchone()
         if not row["title_is_auto"]:
             return
-        text = next((t for m in messages if m["role"] == "user" for t in texts(m["content"])), "")
+        text = next((t for m in messages if m["role"] == "user" for t in texts_of(m)), "")
         if text.strip():
             conn.execute(
                 "UPDATE conversations SET title = ?, title_is_auto = 0 WHERE id = ?",
                 (clean_title(text), conversation_id),
             )
 
-    # -- usage and tool timing -------------------------------------------------------------------------
-
-    def record_usage(
-        self,
-        conversation_id: str,
-        usage: Mapping[str, Any] | Any,
-        *,
-        model: str | None = None,
-        turn: int | None = None,
-    ) -> None:
-        """One API response's usage; `turn` is the user turn it served (for the UI's meter)."""
-        values = usage_values(usage)
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO usage (conversation_id, model, turn, "
-                + ", ".join(USAGE_FIELDS)
-                + ", created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, model, turn, *(values[f] for f in USAGE_FIELDS), time.time()),
-            )
-
-    def usage_records(self, conversation_id: str) -> list[dict[str, Any]]:
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT model, turn, " + ", ".join(USAGE_FIELDS) + ", created_at FROM usage"
-                " WHERE conversation_id = ? ORDER BY id",
-                (conversation_id,),
-            )
-            .fetchall()
-        )
-        return [dict(row) for row in rows]
-
-    def usage_totals(self, conversation_id: str) -> dict[str, int]:
-        row = (
-            self._conn()
-            .execute(
-                "SELECT "
-                + ", ".join(f"COALESCE(SUM({f}), 0) AS {f}" for f in USAGE_FIELDS)
-                + " FROM usage WHERE conversation_id = ?",
-                (conversation_id,),
-            )
-            .fetchone()
-        )
-        return dict(row)
-
-    def record_tool_start(self, conversation_id: str, *, tool_use_id: str, name: str) -> None:
-        """Note that a call is about to run (before it runs): after a crash, a call with this note and
-        no result has an unknown outcome, while one without it provably never ran."""
-        with self._write() as conn:
-            conn.execute(
-                "INSERT INTO tool_calls (conversation_id, tool_use_id, name, duration_s, is_error,"
-                " created_at) VALUES (?, ?, ?, NULL, 0, ?)",
-                (conversation_id, tool_use_id, name, time.time()),
-            )
-
-    def record_tool_call(
-        self, conversation_id: str, *, tool_use_id: str, name: str, duration_s: float | None, is_error: bool
-    ) -> None:
-        """A finished call: completes its start note, or adds the row when there was none."""
-        now = time.time()
-        with self._write() as conn:
-            updated = conn.execute(
-                "UPDATE tool_calls SET duration_s = ?, is_error = ?, created_at = ? WHERE id = ("
-                " SELECT id FROM tool_calls WHERE conversation_id = ? AND tool_use_id = ?"
-                " AND duration_s IS NULL ORDER BY id DESC LIMIT 1)",
-                (duration_s, int(is_error), now, conversation_id, tool_use_id),
-            ).rowcount
-            if not updated:
-                conn.execute(
-                    "INSERT INTO tool_calls (conversation_id, tool_use_id, name, duration_s, is_error,"
-                    " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (conversation_id, tool_use_id, name, duration_s, int(is_error), now),
-                )
-
-    def started_tool_calls(self, conversation_id: str) -> set[str]:
-        """The ids of every call of the conversation that began running."""
-        sql = "SELECT DISTINCT tool_use_id FROM tool_calls WHERE conversation_id = ?"
-        return {row["tool_use_id"] for row in self._conn().execute(sql, (conversation_id,))}
-
-    def tool_calls(self, conversation_id: str) -> list[dict[str, Any]]:
-        """Every call in the order they started; `created_at` is when it finished (when it started, for a
-        call that never finished: `duration_s` None)."""
-        rows = (
-            self._conn()
-            .execute(
-                "SELECT tool_use_id, name, duration_s, is_error, created_at FROM tool_calls"
-                " WHERE conversation_id = ? ORDER BY id",
-                (conversation_id,),
-            )
-            .fetchall()
-        )
-        return [{**dict(row), "is_error": bool(row["is_error"])} for row in rows]
-
 
 _SUMMARY_SQL = (
     "SELECT c.id, c.title, c.created_at, c.updated_at, c.settings, COUNT(m.position) AS message_count"
     " FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id"
 )
+
+
+def _stored_json(value: Any) -> str:
+    """JSON as written to the database: with the configured API key scrubbed out (see store.scrub)."""
+    return scrub_text(json.dumps(value))
 
 
 def _summary(row: sqlite3.Row) -> ConversationSummary:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from computer_use_demo.store.messages import decode_base64_image, inline_image_block, map_image_blocks
+from computer_use_demo.store.private_files import private_dir, write_private_atomic
+from computer_use_demo.tools.blocks import decode_base64_image, inline_image_block, map_image_blocks
 
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 STORED_SOURCE = "stored"
@@ -47,17 +46,9 @@ class ImageFiles:
         target = self.path(ref)
         if target.exists():
             return ref
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.chmod(temp, 0o600)
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
+        private_dir(self.root)
+        private_dir(target.parent)
+        write_private_atomic(target, data)
         return ref
 
     def read(self, ref: ImageRef) -> bytes | None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 2  # 2: approvals
+from computer_use_demo.store.private_files import ensure_private_file, tighten
+
+# 1: conversations, messages, images, usage, tool calls. 2: the event log of runs (store/events.py).
+# 3: approvals and denials of tool calls (store/approvals.py).
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -56,6 +60,15 @@ CREATE TABLE IF NOT EXISTS tool_calls (
     created_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tool_calls_by_conversation ON tool_calls(conversation_id);
+CREATE TABLE IF NOT EXISTS events (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS events_by_type ON events(conversation_id, type, seq);
 CREATE TABLE IF NOT EXISTS approvals (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
@@ -76,6 +89,10 @@ def connect(path: Path) -> sqlite3.Connection:
     `synchronous=NORMAL` in WAL mode survives a killed process (the OS has the pages); only a power cut
     can lose the newest commits, never corrupt older ones.
     """
+    # SQLite gives the -wal and -shm files the database file's mode: make that 0600 before it opens it.
+    ensure_private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
     conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
@@ -91,6 +108,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             f"the conversation database has schema version {version}, newer than this app's {SCHEMA_VERSION}"
         )
     if version < SCHEMA_VERSION:
+        # Every statement is idempotent (IF NOT EXISTS), so running them all brings any older version up.
         conn.execute("BEGIN IMMEDIATE")
         for statement in filter(None, (s.strip() for s in SCHEMA.split(";"))):
             conn.execute(statement)

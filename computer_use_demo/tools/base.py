@@ -1,18 +1,24 @@
-"""Result types and the base class every tool derives from.
+"""Result types, the base class every tool derives from, and the toolset protocol.
 
 A tool declares its API identity (`name`, `api_type`), its input schema and an
 `execute` coroutine. The schema is checked against `execute`'s keyword
 parameters when the subclass is defined, so a schema and its code cannot drift
 apart silently. Bad input from the model is a value (`ToolError` turned into an
-error result), never a crash.
+error result), never a crash; input keys the schema does not know are ignored
+and named in the result, so a model that adds a field still gets its work done.
+
+A tool written for the reference demo (class attributes `name` and `api_type`,
+its own `async __call__(**kwargs)` and `to_params()`, no schema, no `execute`)
+works as it is.
 """
 
 from __future__ import annotations
 
 import inspect
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -74,6 +80,34 @@ def format_validation_error(error: ValidationError) -> str:
     return f"Invalid tool input at '{where}': {error.message}"
 
 
+async def run_validated(
+    validator: Draft202012Validator,
+    tool_input: Mapping[str, Any],
+    execute: Callable[..., Awaitable[ToolResult]],
+    *,
+    context: str = "",
+) -> ToolResult:
+    """Check the keys the schema knows, run `execute` with them, and name the ones it ignored."""
+    properties = validator.schema.get("properties", {})
+    known = {k: v for k, v in tool_input.items() if k in properties}
+    ignored = sorted(set(tool_input) - set(known))
+    note = f"Ignored unknown input key(s): {', '.join(ignored)}" if ignored else ""
+    try:
+        errors = sorted(validator.iter_errors(known), key=lambda e: list(e.absolute_path))
+        if errors:
+            raise ToolError(context + format_validation_error(errors[0]))
+        result = await execute(**known)
+    except ToolError as exc:
+        if not note:
+            raise
+        raise ToolError(f"{exc.message}\n{note}") from exc
+    if not note:
+        return result
+    if result.is_error:
+        return result.replace(error=f"{result.error}\n{note}")
+    return result.replace(output=f"{result.output}\n{note}" if result.output else note)
+
+
 class BaseAnthropicTool(ABC):
     """A tool the model can call.
 
@@ -85,7 +119,7 @@ class BaseAnthropicTool(ABC):
     name: ClassVar[str]
     api_type: ClassVar[str]
     input_schema: ClassVar[dict[str, Any]]
-    _validator: ClassVar[Draft202012Validator]
+    _validator: ClassVar[Draft202012Validator | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -96,14 +130,14 @@ class BaseAnthropicTool(ABC):
         cls._validator = Draft202012Validator(cls.input_schema)
 
     async def __call__(self, **tool_input: Any) -> ToolResult:
-        errors = sorted(self._validator.iter_errors(tool_input), key=lambda e: list(e.absolute_path))
-        if errors:
-            raise ToolError(format_validation_error(errors[0]))
-        return await self.execute(**tool_input)
+        if self._validator is None:
+            raise TypeError(f"{type(self).__name__} has no input_schema: define one, or its own __call__")
+        return await run_validated(self._validator, tool_input, self.execute)
 
-    @abstractmethod
     async def execute(self, **tool_input: Any) -> ToolResult:
-        """Do the work; input is already valid against `input_schema`."""
+        """Do the work; input is already valid against `input_schema`. (A tool that defines its own
+        `__call__`, as the reference demo's tools do, need not define this.)"""
+        raise NotImplementedError(f"{type(self).__name__} defines neither execute nor __call__")
 
     @abstractmethod
     def to_params(self) -> dict[str, Any]:
@@ -111,6 +145,19 @@ class BaseAnthropicTool(ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook, most tools hold nothing
         """Release processes or handles the tool holds."""
+
+
+@runtime_checkable
+class Toolset(Protocol):
+    """A tool whose members the model calls one `tool_use` block each (`name` is the member,
+    `toolset_name` the toolset). `ToolCollection` runs a turn's members in order and then lets the
+    toolset finish the batch (the GA computer toolset attaches a fresh screenshot to the last result)."""
+
+    name: str
+
+    async def call_member(self, member: str, tool_input: dict[str, Any]) -> ToolResult: ...
+
+    async def finish_batch(self, last_result: ToolResult) -> ToolResult: ...
 
 
 def _class_attrs(cls: type) -> set[str]:

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from computer_use_demo.tools.base import BaseAnthropicTool, ToolError, ToolFailure, ToolResult
-from computer_use_demo.tools.result_blocks import HALTED_TEXT, tool_result_block
+from computer_use_demo.tools.base import BaseAnthropicTool, ToolError, ToolFailure, ToolResult, Toolset
+from computer_use_demo.tools.result_blocks import HALTED_TEXT, UNPARSED_INPUT_TEXT, tool_result_block
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,9 @@ class ToolCollection:
             return ToolFailure(error=f"Tool input must be a JSON object, got {type(tool_input).__name__}.")
         try:
             if toolset_name is not None:
-                call_member = getattr(tool, "call_member", None)
-                if call_member is None:
+                if not isinstance(tool, Toolset):
                     return ToolFailure(error=f"{toolset_name!r} is not a toolset.")
-                return await call_member(name, dict(tool_input))
+                return await tool.call_member(name, dict(tool_input))
             return await tool(**tool_input)
         except ToolError as exc:
             return ToolFailure(error=exc.message)
@@ -52,7 +51,11 @@ class ToolCollection:
             return ToolFailure(error=f"The {owner} tool failed unexpectedly: {type(exc).__name__}: {exc}")
 
     async def run_turn(
-        self, tool_uses: Sequence[Mapping[str, Any]], *, completed: list[dict[str, Any]] | None = None
+        self,
+        tool_uses: Sequence[Mapping[str, Any]],
+        *,
+        completed: list[dict[str, Any]] | None = None,
+        unparsed: Collection[str] = (),
     ) -> list[dict[str, Any]]:
         """Run a turn's `tool_use` blocks in order and return their `tool_result` blocks.
 
@@ -60,7 +63,8 @@ class ToolCollection:
         turn is answered with the API's halt text and not executed. When the batch
         ends, the toolset may attach a fresh screenshot to the last good result.
         `completed` receives each call's result block as soon as it is done, so a
-        caller that cancels the turn midway still knows what really ran.
+        caller that cancels the turn midway still knows what really ran. A block whose id is in `unparsed`
+        (its streamed input was cut off) runs nothing: it fails, and halts a toolset batch like a failure.
         """
         results: list[tuple[Mapping[str, Any], ToolResult]] = []
         halted = False
@@ -69,9 +73,12 @@ class ToolCollection:
             if halted and toolset_name:
                 results.append((block, ToolFailure(error=HALTED_TEXT)))
                 continue
-            result = await self.run(
-                name=block["name"], tool_input=block.get("input", {}), toolset_name=toolset_name
-            )
+            if block.get("id") in unparsed:
+                result: ToolResult = ToolFailure(error=UNPARSED_INPUT_TEXT)
+            else:
+                result = await self.run(
+                    name=block["name"], tool_input=block.get("input", {}), toolset_name=toolset_name
+                )
             results.append((block, result))
             if completed is not None:
                 completed.append(tool_result_block(result, block["id"], toolset_name=toolset_name))
@@ -83,8 +90,7 @@ class ToolCollection:
     async def _finish_toolset_batches(self, results: list[tuple[Mapping[str, Any], ToolResult]]) -> None:
         for toolset_name in {b.get("toolset_name") for b, _ in results if b.get("toolset_name")}:
             toolset = self.tool_map.get(toolset_name)
-            finish = getattr(toolset, "finish_batch", None)
-            if finish is None:
+            if not isinstance(toolset, Toolset):
                 continue
             members = [(i, r) for i, (b, r) in enumerate(results) if b.get("toolset_name") == toolset_name]
             good = [(i, r) for i, r in members if not r.is_error and r.error != HALTED_TEXT]
@@ -92,6 +98,6 @@ class ToolCollection:
                 continue
             last_index, last_result = good[-1]
             try:
-                results[last_index] = (results[last_index][0], await finish(last_result))
+                results[last_index] = (results[last_index][0], await toolset.finish_batch(last_result))
             except Exception:  # a missing closing screenshot must not lose the turn's results
                 log.exception("toolset %s could not finish its batch", toolset_name)

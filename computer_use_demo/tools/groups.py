@@ -1,8 +1,13 @@
-"""Tool versions: which tool classes and which beta flag each `tool_version` sends."""
+"""Tool versions: which tool classes and which beta flag each `tool_version` sends.
+
+A group names the editor of its date, but the editor a request carries follows the model (Claude 4 and
+later reject the `str_replace_editor` of 2025-01): `models.specs.ModelSpec.tool_group` swaps it in with
+`with_editor`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, get_args
 
 from computer_use_demo.tools.base import BaseAnthropicTool
@@ -25,11 +30,26 @@ ToolVersion = Literal[
 BetaFlag = Literal["computer-use-2024-10-22", "computer-use-2025-01-24", "computer-use-2025-11-24"]
 
 
+EDITORS: dict[str, type[BaseAnthropicTool]] = {
+    editor.api_type: editor for editor in (EditTool20241022, EditTool20250124, EditTool20250728)
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class ToolGroup:
     version: ToolVersion
     tools: tuple[type[BaseAnthropicTool], ...]
     beta_flag: BetaFlag | None
+
+    @property
+    def computer_api_type(self) -> str:
+        """The `type` of the group's computer tool (or toolset), which decides what a model accepts."""
+        return next(tool.api_type for tool in self.tools if tool.name == "computer")
+
+    def with_editor(self, editor: type[BaseAnthropicTool]) -> ToolGroup:
+        """The same group with `editor` in place of its text editor."""
+        editors = set(EDITORS.values())
+        return replace(self, tools=tuple(editor if tool in editors else tool for tool in self.tools))
 
 
 TOOL_GROUPS: tuple[ToolGroup, ...] = (

@@ -28,6 +28,13 @@ class Comparison:
         return not self.size_mismatch and self.similarity >= threshold
 
 
+def changed_pixels(old: Image.Image, new: Image.Image, tolerance: int = DEFAULT_TOLERANCE) -> Image.Image:
+    """A mask (255 = changed) of the pixels where any colour channel moved by more than `tolerance`."""
+    red, green, blue = ImageChops.difference(old, new).split()
+    strongest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
+    return strongest.point(lambda level: 255 if level > tolerance else 0)
+
+
 def _open(image: bytes | Image.Image) -> Image.Image:
     opened = Image.open(io.BytesIO(image)) if isinstance(image, bytes) else image
     return opened.convert("RGB")
@@ -42,9 +49,7 @@ def compare_screenshots(
     height = max(1, round(old.height * width / old.width))
     old_small = old.resize((width, height), Image.Resampling.BOX)
     new_small = new.resize((width, height), Image.Resampling.BOX)
-    red, green, blue = ImageChops.difference(old_small, new_small).split()
-    strongest = ImageChops.lighter(ImageChops.lighter(red, green), blue)
-    changed = strongest.point(lambda level: 255 if level > tolerance else 0)
+    changed = changed_pixels(old_small, new_small, tolerance)
     changed_count = changed.histogram()[255]
     box = changed.getbbox()
     scale = old.width / width

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from computer_use_demo.store import ConversationStore
-from computer_use_demo.store.messages import content_blocks
+from computer_use_demo.tools.blocks import blocks_of, texts_of
 from computer_use_demo.tools.build import tool_result_from_block
 from computer_use_demo.trajectory.recorder import TrajectoryRecorder
 
@@ -43,11 +43,7 @@ def export_conversation(store: ConversationStore, conversation_id: str, folder: 
     usage = store.usage_records(conversation_id)
     timings = {t["tool_use_id"]: t for t in store.tool_calls(conversation_id)}
     decisions = {a["tool_use_id"]: a for a in store.approvals(conversation_id)}
-    first_user = (
-        next((b.get("text", "") for b in content_blocks(messages[0]) if b.get("type") == "text"), "")
-        if messages
-        else ""
-    )
+    first_user = next(iter(texts_of(messages[0])), "") if messages else ""
     settings = summary.settings
     recorder = TrajectoryRecorder(
         folder,
@@ -62,10 +58,10 @@ def export_conversation(store: ConversationStore, conversation_id: str, folder: 
     try:
         for index, message in enumerate(messages):
             if message["role"] == "user":
-                recorder.request(turn + 1, content_blocks(message))
+                recorder.request(turn + 1, blocks_of(message))
                 continue
             turn += 1
-            blocks = content_blocks(message)
+            blocks = blocks_of(message)
             used = usage[responses] if responses < len(usage) else None
             responses += 1
             tool_uses = [b for b in blocks if b.get("type") == "tool_use"]
@@ -77,7 +73,7 @@ def export_conversation(store: ConversationStore, conversation_id: str, folder: 
             )
             following = messages[index + 1] if index + 1 < len(messages) else {"content": []}
             results = {
-                b.get("tool_use_id"): b for b in content_blocks(following) if b.get("type") == "tool_result"
+                b.get("tool_use_id"): b for b in blocks_of(following) if b.get("type") == "tool_result"
             }
             for tool_use in tool_uses:
                 if tool_use["id"] in decisions:

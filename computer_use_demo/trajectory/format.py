@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from computer_use_demo.store.messages import decode_base64_image, inline_image_block, map_image_blocks
+from computer_use_demo.tools.blocks import decode_base64_image, inline_image_block, map_image_blocks
 
 FORMAT_NAME = "computer-use-trajectory"
 FORMAT_VERSION = 2

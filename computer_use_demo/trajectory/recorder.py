@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,8 @@ from typing import Any
 from PIL import Image
 
 from computer_use_demo.store.messages import to_plain
+from computer_use_demo.store.private_files import open_private_append, private_dir, write_private_atomic
+from computer_use_demo.store.scrub import scrub_text
 from computer_use_demo.tools.base import ToolResult
 from computer_use_demo.trajectory.format import (
     FORMAT_NAME,
@@ -44,11 +45,12 @@ class TrajectoryRecorder:
         extra: dict[str, Any] | None = None,
     ) -> None:
         self.folder = Path(folder)
-        (self.folder / SCREENSHOTS_DIR).mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        private_dir(self.folder / SCREENSHOTS_DIR)
         path = self.folder / JSONL_NAME
         if path.exists() and path.stat().st_size:
             raise FileExistsError(f"{path} already holds a trajectory; record into an empty folder")
-        self._out = path.open("a", encoding="utf-8")
+        self._out = open_private_append(path)
         self.images_written = 0
         header: dict[str, Any] = {
             "format": FORMAT_NAME,
@@ -64,7 +66,8 @@ class TrajectoryRecorder:
         self._write("header", {**header, **(extra or {})})
 
     def _write(self, kind: str, record: dict[str, Any]) -> None:
-        self._out.write(json.dumps({"type": kind, **record}, ensure_ascii=False) + "\n")
+        line = scrub_text(json.dumps({"type": kind, **record}, ensure_ascii=False))  # see store.scrub
+        self._out.write(line + "\n")
         self._out.flush()
 
     def _save_image(self, data: bytes, media_type: str) -> str:
@@ -72,9 +75,7 @@ class TrajectoryRecorder:
         relative = f"{SCREENSHOTS_DIR}/{hashlib.sha256(data).hexdigest()[:20]}.{ext}"
         target = self.folder / relative
         if not target.exists():
-            temp = target.with_suffix(".tmp")
-            temp.write_bytes(data)
-            os.replace(temp, target)
+            write_private_atomic(target, data)
             self.images_written += 1
         return relative
 

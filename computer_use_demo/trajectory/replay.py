@@ -5,6 +5,10 @@ response of that turn. Before that, it compares the screenshots the live tools j
 request's `tool_result` blocks) with the ones recorded for the same tool calls, and keeps a report of every
 step: similarity, whether it matched, and where the screen changed. The loop, the tools and the desktop are
 all the real ones; only the model is replaced.
+
+A live screen of another size than the recording's is no divergence by itself: the screenshots are
+compared part by part at the recording's size (`alignment`), the recorded coordinates follow the parts
+they point at, and the report says once that the sizes differ.
 """
 
 from __future__ import annotations
@@ -12,13 +16,17 @@ from __future__ import annotations
 import base64
 import copy
 import io
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
+from computer_use_demo.desktop.capture import CaptureError, ScreenCapture
 from computer_use_demo.store.messages import to_plain
+from computer_use_demo.tools.blocks import first_image_data, texts_of
+from computer_use_demo.trajectory.alignment import Alignment, ScreenGeometry, compare_aligned
 from computer_use_demo.trajectory.compare import DEFAULT_THRESHOLD, DEFAULT_TOLERANCE, compare_screenshots
 from computer_use_demo.trajectory.format import Trajectory, blocks_with_inline_images
 
@@ -47,6 +55,7 @@ class StepReport:
 class ReplayReport:
     steps: list[StepReport] = field(default_factory=list)
     threshold: float = DEFAULT_THRESHOLD
+    screen_note: str = ""  # set when the live screen's size is not the recording's
 
     @property
     def diverged(self) -> list[StepReport]:
@@ -65,14 +74,27 @@ class ReplayReport:
             return "Replay: no steps were compared."
         lowest = min((s.similarity for s in self.compared), default=None)
         worst = f", lowest similarity {lowest:.3f}" if lowest is not None else ""
+        screen = f" Note: {self.screen_note}." if self.screen_note else ""
         if self.ok:
-            return f"Replay matched: {len(self.steps)} steps above {self.threshold:.2f}{worst}."
+            return f"Replay matched: {len(self.steps)} steps above {self.threshold:.2f}{worst}.{screen}"
         first = self.diverged[0]
         why = first.note or "the screen differs"
         return (
             f"Replay diverged at {len(self.diverged)} of {len(self.steps)} steps "
             f"(threshold {self.threshold:.2f}{worst}); first at turn {first.turn}, {first.action}: {why}."
+            + screen
         )
+
+
+def display_screen_size() -> tuple[int, int] | None:
+    """The live X screen's physical size (the screenshots the tools return may be scaled down)."""
+    display = os.environ.get("DISPLAY")
+    if not display:
+        return None
+    try:
+        return ScreenCapture.for_display(display).size()
+    except (CaptureError, OSError):
+        return None
 
 
 class ReplaySession:
@@ -84,7 +106,10 @@ class ReplaySession:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         tolerance: int = DEFAULT_TOLERANCE,
+        live_screen_size: Callable[[], tuple[int, int] | None] = display_screen_size,
     ) -> None:
+        """`live_screen_size` reads the physical size of the screen the tools act on (None: unknown,
+        then taken to be the size of the screenshots)."""
         if not trajectory.responses:
             raise ValueError(f"the trajectory in {trajectory.folder} has no recorded responses to replay")
         self.trajectory = trajectory
@@ -92,7 +117,8 @@ class ReplaySession:
         self.report = ReplayReport(threshold=threshold)
         self.turn = 0
         self._checked: set[str] = set()
-        self._scale = (1.0, 1.0)  # live screenshot size / recorded size, for coordinates
+        self._live_screen_size = live_screen_size
+        self._alignment: Alignment | None = None  # of the last compared step, for coordinates
 
     @property
     def finished(self) -> bool:
@@ -111,8 +137,8 @@ class ReplaySession:
         self.turn += 1
         content = blocks_with_inline_images(copy.deepcopy(recorded["content"]), self.trajectory.folder)
         for block in content:
-            if block.get("type") == "tool_use" and self._scale != (1.0, 1.0):
-                block["input"] = _rescaled(block.get("input") or {}, self._scale)
+            if block.get("type") == "tool_use" and self._alignment is not None:
+                block["input"] = _rescaled(block.get("input") or {}, self._alignment)
         stop_reason = recorded.get("stop_reason") or (
             "tool_use" if any(b.get("type") == "tool_use" for b in content) else "end_turn"
         )
@@ -156,26 +182,43 @@ class ReplaySession:
         if recorded is None:
             return None
         action = recorded.action
-        live_image = _first_image(block.get("content"))
+        image_data = first_image_data(block)
+        live_image = base64.b64decode(image_data) if image_data else None
         live_error = bool(block.get("is_error"))
         if live_error and not recorded.error:
-            text = _first_text(block.get("content"))
+            text = next(iter(texts_of(block)), "")
             return StepReport(recorded.turn, tool_use_id, action, None, False, f"failed live: {text[:120]}")
         if recorded.screenshot is None or live_image is None:
             if recorded.screenshot and live_image is None:
                 return StepReport(recorded.turn, tool_use_id, action, None, False, "no screenshot came back")
             return StepReport(recorded.turn, tool_use_id, action, None, True, "no screenshot to compare")
         recorded_png = self.trajectory.screenshot_path(recorded.screenshot).read_bytes()
-        comparison = compare_screenshots(recorded_png, live_image, tolerance=self.tolerance)
-        self._update_scale(recorded.screenshot_size or _png_size(recorded_png), _png_size(live_image))
-        note = "the screen size differs from the recording" if comparison.size_mismatch else ""
+        recorded_image = recorded.screenshot_size or _png_size(recorded_png)
+        screen = self.trajectory.header.get("screen") or {}
+        then = ScreenGeometry(
+            (int(screen.get("width", recorded_image[0])), int(screen.get("height", recorded_image[1]))),
+            recorded_image,
+        )
+        live_size = _png_size(live_image)
+        now = ScreenGeometry(self._live_screen_size() or live_size, live_size)
+        if now.screen == then.screen:
+            comparison = compare_screenshots(recorded_png, live_image, tolerance=self.tolerance)
+            self._alignment = Alignment(then, now)
+        else:
+            comparison, self._alignment = compare_aligned(
+                recorded_png, then, live_image, now, tolerance=self.tolerance
+            )
+            self.report.screen_note = (
+                f"the screen is {now.screen[0]}x{now.screen[1]}, the recording's was "
+                f"{then.screen[0]}x{then.screen[1]}; screenshots were compared at the recording's size"
+            )
         return StepReport(
             recorded.turn,
             tool_use_id,
             action,
             round(comparison.similarity, 4),
             comparison.matches(self.report.threshold),
-            note,
+            "",
             comparison.changed_box,
         )
 
@@ -198,40 +241,21 @@ class ReplaySession:
         self.report.steps.append(step)
         return step
 
-    def _update_scale(self, recorded: tuple[int, int], live: tuple[int, int]) -> None:
-        self._scale = (live[0] / recorded[0], live[1] / recorded[1])
-
 
 def _png_size(data: bytes) -> tuple[int, int]:
     return Image.open(io.BytesIO(data)).size
 
 
-def _first_image(content: Any) -> bytes | None:
-    for item in content if isinstance(content, list) else []:
-        source = item.get("source") if isinstance(item, dict) else None
-        if item.get("type") == "image" and isinstance(source, dict) and source.get("type") == "base64":
-            return base64.b64decode(source["data"])
-    return None
-
-
-def _first_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    for item in content if isinstance(content, list) else []:
-        if isinstance(item, dict) and item.get("type") == "text":
-            return str(item.get("text", ""))
-    return ""
-
-
-def _rescaled(tool_input: dict[str, Any], scale: tuple[float, float]) -> dict[str, Any]:
+def _rescaled(tool_input: dict[str, Any], alignment: Alignment) -> dict[str, Any]:
+    """The recorded input with its coordinates moved to where their parts of the screen are now."""
     out = dict(tool_input)
     for name in COORDINATE_FIELDS:
         value = out.get(name)
         if isinstance(value, list) and len(value) == 2:
-            out[name] = [round(value[0] * scale[0]), round(value[1] * scale[1])]
+            out[name] = list(alignment.to_live(*value))
     region = out.get("region")
     if isinstance(region, list) and len(region) == 4:
-        out["region"] = [round(v * scale[i % 2]) for i, v in enumerate(region)]
+        out["region"] = [*alignment.to_live(*region[:2]), *alignment.to_live(*region[2:])]
     return out
 
 

@@ -10,6 +10,7 @@ import os
 
 import streamlit as st
 
+from computer_use_demo.tools.server.desktop_reset import reset_desktop
 from computer_use_demo.ui.config_store import ConfigStore
 from computer_use_demo.ui.conversation_list import render_conversation_list
 from computer_use_demo.ui.conversations import (
@@ -23,7 +24,6 @@ from computer_use_demo.ui.http_log import render_exchanges
 from computer_use_demo.ui.human_controls import render_takeover_bar, render_waiting_panel
 from computer_use_demo.ui.live_view import follow_run
 from computer_use_demo.ui.rendering import render_messages
-from computer_use_demo.ui.reset import reset_desktop
 from computer_use_demo.ui.runner import settle_run
 from computer_use_demo.ui.sidebar import render_sidebar
 from computer_use_demo.ui.state import ChatSession, Settings

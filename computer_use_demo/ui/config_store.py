@@ -18,6 +18,7 @@ from typing import Any
 
 from computer_use_demo.models.credentials import API_KEY_FILE, saved_api_key
 from computer_use_demo.store.paths import config_dir
+from computer_use_demo.store.scrub import scrub_text
 
 SYSTEM_PROMPT_FILE = "system_prompt"
 ERRORS_FILE = "errors.jsonl"
@@ -46,11 +47,8 @@ def atomic_write_text(path: Path, text: str, *, mode: int) -> None:
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    """Replace every occurrence of a secret (of a plausible length) in `text`."""
-    for secret in secrets:
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, "[redacted]")
-    return text
+    """`text` without the configured API keys and without `secrets` (of a plausible length)."""
+    return scrub_text(text, extra=secrets)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from computer_use_demo.ui.human_controls import render_decision
+from computer_use_demo.ui.model_text import inert_markdown
 from computer_use_demo.ui.rendering import (
     ASSISTANT_AVATAR,
     TOOL_AVATAR,
@@ -37,8 +38,10 @@ def _render_partial(partial: list[PartialBlock]) -> None:
         for block in partial:
             if block.kind == "thinking":
                 render_thinking(block.text, live=True)
+            elif block.kind == "retry":
+                st.caption(block.text)
             else:
-                st.markdown(block.text + " \u258c")
+                st.markdown(inert_markdown(block.text) + " \u258c")
 
 
 def follow_run(

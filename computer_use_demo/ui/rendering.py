@@ -7,13 +7,14 @@ generic collapsed JSON view, so a new API feature can never break the chat.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import streamlit as st
+
+from computer_use_demo.tools.blocks import blocks_of, decode_base64_image, text_block
+from computer_use_demo.ui.model_text import inert_markdown
 
 TOOL_AVATAR = ":material/build:"
 ASSISTANT_AVATAR = ":material/smart_toy:"
@@ -28,17 +29,16 @@ def as_dict(block: Any) -> dict[str, Any]:
     if dump is not None:
         return dump(mode="json", exclude_none=True)
     if isinstance(block, str):
-        return {"type": "text", "text": block}
+        return dict(text_block(block))
     return {"type": type(block).__name__, "value": repr(block)}
 
 
-def content_blocks(message: Mapping[str, Any]) -> list[dict[str, Any]]:
-    content = message.get("content")
-    if isinstance(content, str):
-        return [{"type": "text", "text": content}]
-    if isinstance(content, Iterable):
-        return [as_dict(block) for block in content]
-    return []
+def content_blocks(holder: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A message's (or tool result's) blocks; an object that is no block is kept as one to show as JSON."""
+    content = holder.get("content")
+    if isinstance(content, str) or not isinstance(content, Iterable):
+        return blocks_of(holder)
+    return [as_dict(block) for block in content]
 
 
 def tool_call_title(block: Mapping[str, Any]) -> str:
@@ -51,21 +51,11 @@ def tool_call_title(block: Mapping[str, Any]) -> str:
     return name
 
 
-def decode_image(block: Mapping[str, Any]) -> bytes | None:
-    source = block.get("source")
-    if not isinstance(source, Mapping) or source.get("type") != "base64":
-        return None
-    try:
-        return base64.b64decode(str(source.get("data", "")), validate=False)
-    except (binascii.Error, ValueError):
-        return None
-
-
 def render_image(block: Mapping[str, Any], *, hide_screenshots: bool) -> None:
     if hide_screenshots:
         st.caption("(screenshot hidden)")
         return
-    data = decode_image(block)
+    data = decode_base64_image(block)
     if data:
         st.image(data)
     else:
@@ -79,16 +69,11 @@ def render_generic(block: Mapping[str, Any], label: str | None = None) -> None:
 
 def render_thinking(text: str, *, live: bool = False) -> None:
     with st.expander("Thinking" + (" …" if live else ""), expanded=live):
-        st.markdown(text or "_(empty)_")
+        st.markdown(inert_markdown(text) if text else "_(empty)_")
 
 
 def render_tool_result(block: Mapping[str, Any], *, hide_screenshots: bool) -> None:
-    content = block.get("content")
-    parts = (
-        [{"type": "text", "text": content}]
-        if isinstance(content, str)
-        else [as_dict(c) for c in content or []]
-    )
+    parts = content_blocks(block)
     if block.get("is_error"):
         texts = [p.get("text", "") for p in parts if p.get("type") == "text"]
         st.error("\n\n".join(texts) or "The tool reported an error.", icon=":material/error:")
@@ -114,7 +99,7 @@ def render_block(block: Any, *, hide_screenshots: bool = False) -> None:
     kind = data.get("type")
     try:
         if kind == "text":
-            st.markdown(str(data["text"]))
+            st.markdown(inert_markdown(str(data["text"])))
         elif kind == "thinking":
             render_thinking(str(data.get("thinking", "")))
         elif kind == "redacted_thinking":

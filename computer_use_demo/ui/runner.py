@@ -223,6 +223,8 @@ class LoopRun(RunHooks):
         with self._changed:
             if delta.kind == "restart":  # the stream failed mid-answer and is retried: drop the partial
                 self.partial = {}
+            elif delta.kind == "retry":  # waiting before the next attempt: show why and for how long
+                self.partial = {delta.index: PartialBlock("retry", delta.text)}
             else:
                 if self.first_delta_at is None:
                     self.first_delta_at = time.monotonic()

@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from computer_use_demo.models.compatibility import compatibility_warning
 from computer_use_demo.ui.config_store import ConfigStore
 from computer_use_demo.ui.state import ChatSession, Settings
 
@@ -170,6 +171,9 @@ def render_sidebar(store: ConfigStore, session: ChatSession, *, on_reset) -> Set
         )
         if state[K_TOOL_VERSION] != profile.tool_version:
             st.caption(f"Overridden: {state[K_MODEL]} defaults to `{profile.tool_version}`.")
+        rejected = compatibility_warning(state[K_MODEL], state[K_TOOL_VERSION], state[K_PROVIDER])
+        if rejected:
+            st.warning(rejected, icon=":material/block:")
         st.number_input(
             "Max output tokens", min_value=1, max_value=profile.max_output_tokens, step=1024, key=K_MAX_TOKENS
         )

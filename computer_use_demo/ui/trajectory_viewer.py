@@ -11,6 +11,7 @@ from computer_use_demo.trajectory.format import JSONL_NAME
 from computer_use_demo.trajectory.locations import recordings_dir
 from computer_use_demo.trajectory.samples import SAMPLES_DIR
 from computer_use_demo.trajectory.steps import Step, trajectory_steps
+from computer_use_demo.ui.model_text import inert_markdown
 from computer_use_demo.ui.stored_runs import start_replay
 
 STEP_KEY = "trajectory_step"
@@ -111,9 +112,9 @@ def render_step(step: Step, count: int) -> None:
         st.markdown(f"**Step {step.number} of {count}** · turn {step.turn} · `{step.title}`{timing}")
         if step.thinking:
             with st.expander("Thinking", expanded=False):
-                st.markdown(step.thinking)
+                st.markdown(inert_markdown(step.thinking))
         if step.said:
-            st.markdown(step.said)
+            st.markdown(inert_markdown(step.said))
         if step.tool_input is not None:
             st.json(step.tool_input, expanded=True)
         if step.error:

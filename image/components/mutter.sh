@@ -2,6 +2,7 @@
 # Mutter, the window manager. Debian 12's mutter needs the X11 backend chosen explicitly.
 set -euo pipefail
 LOG_TAG=mutter
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 # Registered = the root's _NET_SUPPORTING_WM_CHECK names a window that still exists

@@ -3,6 +3,7 @@
 # noVNC passes the RFB stream through, so VNC_PASSWORD protects it too.
 set -euo pipefail
 LOG_TAG=novnc
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 case ${1:-run} in

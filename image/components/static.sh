@@ -3,6 +3,7 @@
 # servers from its own address plus the ports in config.js, so it works from any host.
 set -euo pipefail
 LOG_TAG=static
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 case ${1:-run} in

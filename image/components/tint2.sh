@@ -2,6 +2,7 @@
 # Tint2, the panel with launchers for the apps (image/tint2/tint2rc.in, image/applications/).
 set -euo pipefail
 LOG_TAG=tint2
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 case ${1:-run} in

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# x11vnc serves the screen over RFB on VNC_PORT. With VNC_PASSWORD set (the supervisor writes it to a
+# x11vnc serves the screen over RFB on VNC_PORT. With VNC_PASSWORD set (written to VNC_PASSWORD_FILE, a
 # 0600 file, never to argv) clients must authenticate; otherwise anyone who reaches the port may control it.
 set -euo pipefail
 LOG_TAG=x11vnc
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 case ${1:-run} in
@@ -10,8 +11,8 @@ case ${1:-run} in
   run)
     args=(-display "$DISPLAY" -rfbport "$VNC_PORT" -listen "$BIND_ADDRESS" -noipv6 -forever -shared
       -xkb -noxdamage -noxrecord -quiet)
-    if [[ -s $STACK_RUN_DIR/vnc.passwd ]]; then
-      args+=(-passwdfile "$STACK_RUN_DIR/vnc.passwd")
+    if [[ -s $VNC_PASSWORD_FILE ]]; then
+      args+=(-passwdfile "$VNC_PASSWORD_FILE")
     else
       args+=(-nopw)
     fi

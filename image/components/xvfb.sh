@@ -3,6 +3,7 @@
 # (after `docker restart` the lock survives in /tmp while its PID may now belong to anything).
 set -euo pipefail
 LOG_TAG=xvfb
+# shellcheck source=../lib.sh
 source "$(dirname "$0")/../lib.sh"
 
 clear_stale_lock() {

@@ -1,15 +1,42 @@
 // Builds the two frames' addresses from this page's own address, so the page works from any host
 // (no fixed host name). Ports come from config.js (the servers' ports) and may be overridden with
 // ?streamlit_port=...&novnc_port=... when a proxy or `docker run -p` maps them elsewhere.
+// An override is only ever a port (an integer 1-65535): anything else is ignored, and addresses are built
+// with the URL API from this page's own host, so no query value can name another host.
 (function () {
   "use strict";
-  const config = window.STACK_CONFIG || { streamlitPort: 8501, novncPort: 6080 };
+  const config = window.STACK_CONFIG || {};
   const query = new URLSearchParams(window.location.search);
-  const streamlitPort = query.get("streamlit_port") || config.streamlitPort;
-  const novncPort = query.get("novnc_port") || config.novncPort;
-  const base = (port) => `${window.location.protocol}//${window.location.hostname}:${port}`;
-  const chatUrl = `${base(streamlitPort)}/`;
+  const streamlitPort = chosenPort("streamlit_port", config.streamlitPort, 8501);
+  const novncPort = chosenPort("novnc_port", config.novncPort, 6080);
   const storageKey = "computer-use-demo.desktop-control";
+
+  function asPort(value) {
+    const text = String(value);
+    if (!/^[0-9]{1,5}$/.test(text)) return null;
+    const port = Number(text);
+    return port >= 1 && port <= 65535 ? port : null;
+  }
+
+  function chosenPort(name, configured, fallback) {
+    const raw = query.get(name);
+    const override = raw === null ? null : asPort(raw);
+    if (raw !== null && override === null) {
+      console.warn(`Ignoring ?${name}=${JSON.stringify(raw)}: a port is a whole number from 1 to 65535.`);
+    }
+    return override ?? asPort(configured) ?? fallback;
+  }
+
+  // This page's scheme and host with another port and path; never user info, query or fragment from it.
+  function address(port, path, params) {
+    const url = new URL("/", window.location.origin);
+    url.port = String(port);
+    url.pathname = path;
+    if (params) url.search = params.toString();
+    return url.href;
+  }
+
+  const chatUrl = address(streamlitPort, "/");
 
   function desktopUrl(viewOnly) {
     const params = new URLSearchParams({
@@ -19,7 +46,7 @@
       view_only: viewOnly ? "1" : "0",
     });
     if (window.location.protocol === "https:") params.set("encrypt", "1");
-    return `${base(novncPort)}/vnc.html?${params}`;
+    return address(novncPort, "/vnc.html", params);
   }
 
   const chat = document.getElementById("chat");

@@ -16,6 +16,9 @@ from tests.support.sample_trajectory import desktop_session
 SAMPLE_NOTE = Path("/tmp/computer-use-demo-sample/notes.txt")
 
 
+SIZES = [(1024, 768), (1280, 800), (1920, 1080)]
+
+
 def keyless_env(tmp_path, display) -> dict[str, str]:
     env = cli_env(tmp_path, display.name)
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL"):
@@ -48,6 +51,26 @@ def test_the_sample_replays_with_every_step_matching(xdisplay, tmp_path):
     assert again.header["provider"] == "replay" and again.end["status"] == "completed"
 
 
+def assert_matched_at(done, size: tuple[int, int]) -> None:
+    """Every step matched, and a screen of another size than the recording's is said once, as a note."""
+    assert done.returncode == 0, done.stderr
+    assert "DIVERGED" not in done.stderr and "Replay matched" in done.stderr
+    scores = [float(s) for s in re.findall(r"similarity\s+(\d\.\d+)", done.stderr)]
+    assert len(scores) >= 5 and min(scores) >= 0.97, done.stderr
+    said = done.stderr.count(f"the screen is {size[0]}x{size[1]}, the recording's was 1024x768")
+    assert said == (0 if size == (1024, 768) else 1), done.stderr
+    assert SAMPLE_NOTE.read_text() == "Edited: hello from the keyless demo\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", SIZES[1:], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_sample_replays_on_a_screen_of_another_size(xvfb_factory, tmp_path, size):
+    display = xvfb_factory(*size)
+    done = run_cli("replay", env=keyless_env(tmp_path, display), timeout=180)
+    assert f"replaying {DEFAULT_SAMPLE}" in done.stderr
+    assert_matched_at(done, size)
+
+
 @pytest.mark.slow
 def test_a_different_background_is_reported_as_divergence(xdisplay, tmp_path):
     subprocess.run(["xsetroot", "-solid", "#aa5500"], env=xdisplay.env(), check=True)
@@ -66,10 +89,10 @@ def test_a_folder_that_is_not_a_trajectory_is_a_usage_error(xdisplay, tmp_path):
 
 
 @pytest.mark.slow
-def test_on_the_images_desktop_the_desktop_sample_replays_and_matches(xdisplay, tmp_path):
-    with desktop_session(xdisplay, tmp_path):
-        done = run_cli("replay", env=keyless_env(tmp_path, xdisplay), timeout=180)
-    assert done.returncode == 0, done.stderr
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_on_the_images_desktop_the_desktop_sample_replays_and_matches(xvfb_factory, tmp_path, size):
+    display = xvfb_factory(*size)
+    with desktop_session(display, tmp_path):
+        done = run_cli("replay", env=keyless_env(tmp_path, display), timeout=180)
     assert f"replaying {DESKTOP_SAMPLE}" in done.stderr
-    assert "Replay matched" in done.stderr
-    assert SAMPLE_NOTE.read_text() == "Edited: hello from the keyless demo\n"
+    assert_matched_at(done, size)

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import stat
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.support import stack_checks as checks
+from tests.support.key_probes import run_probes
+from tests.support.tool_server import PLANTED_KEY
 from tests.support.xvfb import free_display_number
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +27,9 @@ RUN_NATIVE = ROOT / "image" / "run-native.sh"
 XVFB_SCRIPT = ROOT / "image" / "components" / "xvfb.sh"
 RESET_SCRIPT = ROOT / "image" / "reset-desktop.sh"
 READY_TIMEOUT = 120
-COMPONENTS = ("xvfb", "mutter", "tint2", "x11vnc", "novnc", "static", "streamlit")
+COMPONENTS = [c.name for c in checks.components()]
+DESKTOP_COMPONENTS = [c.name for c in checks.components() if c.user == "desktop"]
+RESET_COMPONENTS = [c.name for c in checks.components() if c.reset == "reset"]
 
 
 @dataclass
@@ -39,15 +46,20 @@ class NativeStack:
 
 
 def _stack_env(run_dir: Path, display_number: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("VNC_PASSWORD", "DISPLAY")}
+    env = {k: v for k, v in os.environ.items() if k not in ("VNC_PASSWORD", "DISPLAY", "API_TOKEN")}
     env.update(
         DISPLAY_NUM=str(display_number),
         HTTP_PORT=str(checks.free_port()),
         STREAMLIT_PORT=str(checks.free_port()),
+        API_PORT=str(checks.free_port()),
+        ANTHROPIC_CONFIG_DIR=str(run_dir / "config"),  # the API's token and the store: not the user's
         NOVNC_PORT=str(checks.free_port()),
         VNC_PORT=str(checks.free_port()),
         STACK_RUN_DIR=str(run_dir),
         BIND_ADDRESS="127.0.0.1",
+        # The app needs these; nothing on the desktop side may get them.
+        ANTHROPIC_API_KEY=PLANTED_KEY,
+        AWS_SECRET_ACCESS_KEY="planted-aws-secret-0123456789",
     )
     return env
 
@@ -100,7 +112,13 @@ def native_stack(tmp_path_factory) -> Iterator[NativeStack]:
             int(env["NOVNC_PORT"]),
             int(env["VNC_PORT"]),
         )
-        desktop = checks.Desktop(ports, run, str(run_dir / "pids"), str(ROOT / "image" / "healthcheck.sh"))
+        desktop = checks.Desktop(
+            ports,
+            run,
+            str(run_dir / "pids"),
+            str(ROOT / "image" / "healthcheck.sh"),
+            str(run_dir / "tools.sock"),
+        )
         yield NativeStack(process, env, run_dir, log, desktop, seconds)
     finally:
         _stop(process, run_dir)
@@ -134,7 +152,7 @@ def test_no_password_means_a_loud_warning_and_no_vnc_auth(native_stack: NativeSt
 def test_servers_listen_on_loopback_only(native_stack: NativeStack) -> None:
     listening = _listening_addresses()
     ports = native_stack.desktop.ports
-    for port in (ports.http, ports.streamlit, ports.novnc, ports.vnc):
+    for port in (ports.http, ports.streamlit, ports.novnc, ports.vnc, int(native_stack.env["API_PORT"])):
         addresses = [address for address, listening_port in listening if listening_port == port]
         assert addresses == ["127.0.0.1"], (port, addresses)
 
@@ -157,7 +175,52 @@ def _listening_addresses() -> list[tuple[str, int]]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("component", ["x11vnc", "novnc", "streamlit", "mutter", "tint2", "xvfb"])
+def test_the_api_answers_with_its_token_announced_once(native_stack: NativeStack) -> None:
+    token_file = native_stack.run_dir / "config" / "api_token"
+    token = token_file.read_text().strip()
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert native_stack.output().count(token) == 1  # in the supervisor's output: `make run`, docker logs
+    base = f"http://127.0.0.1:{native_stack.env['API_PORT']}"
+    assert checks.http_get(f"{base}/health")[0] == 200
+    assert checks.http_get(f"{base}/conversations")[0] == 401
+    request = urllib.request.Request(f"{base}/conversations", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200 and json.loads(answer.read()) == []
+
+
+@pytest.mark.slow
+def test_no_desktop_process_and_no_tool_call_sees_a_credential(native_stack: NativeStack) -> None:
+    """Natively one user runs everything, so the app's own processes hold the key (and the model could
+    read them); every desktop component, what the panel starts, and the bash and editor tools do not."""
+    for name in DESKTOP_COMPONENTS:
+        environ = Path(f"/proc/{native_stack.desktop.pid(name)}/environ").read_bytes()
+        assert PLANTED_KEY.encode() not in environ and b"planted-aws" not in environ, name
+    streamlit = Path(f"/proc/{native_stack.desktop.pid('streamlit')}/environ").read_bytes()
+    assert PLANTED_KEY.encode() in streamlit  # the app's key: a native run cannot hide it (README)
+
+    def app_process(program: str, extra: dict[str, str]) -> subprocess.CompletedProcess:
+        env = {**native_stack.env, "PYTHONPATH": str(ROOT), **extra}
+        env["COMPUTER_USE_TOOL_SERVER"] = f"unix:{native_stack.desktop.tool_socket}"
+        return subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "python"), "-"], input=program, env=env, capture_output=True,
+            text=True, timeout=300,
+        )  # fmt: skip
+
+    report = run_probes(app_process, PLANTED_KEY)
+    hits = "; ".join(f"{p.name} {p.hits}/{p.examined} {p.detail}" for p in report.probes if p.hits)
+    print(f"\nnative probes: {report.summary()} (expected: the app's own processes) {hits}")
+    tool_probes = [p for p in report.probes if not p.name.startswith(("bash proc-", "bash files"))]
+    assert [p for p in tool_probes if p.hits] == [], tool_probes
+    (environ_probe,) = report.named("bash proc-environ")
+    hit_pids = {int(pid) for pid in environ_probe.detail.strip("-,").split(",") if pid}
+    desktop_pids = {native_stack.desktop.pid(name) for name in DESKTOP_COMPONENTS}
+    assert environ_probe.examined > len(desktop_pids) and not hit_pids & desktop_pids, environ_probe
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "component", ["x11vnc", "novnc", "streamlit", "mutter", "tint2", "tool-server", "xvfb"]
+)
 def test_killed_component_is_back_within_5_seconds(native_stack: NativeStack, component: str) -> None:
     probe = checks.probes(native_stack.desktop)[component]
     ok, detail = checks.check_comes_back(native_stack.desktop, component, probe)
@@ -171,7 +234,7 @@ def test_reset_closes_apps_and_restarts_every_desktop_component(native_stack: Na
     app = subprocess.Popen(["xterm"], env=display_env, start_new_session=True)
     try:
         assert checks.wait_for(lambda: f"{app.pid}" in _client_pids(desktop), 15), "xterm never mapped"
-        components = ("xvfb", "mutter", "tint2", "x11vnc", "novnc")
+        components = RESET_COMPONENTS
         before = {name: desktop.pid(name) for name in components}
         chat_before = desktop.pid("streamlit")
         done = subprocess.run(
@@ -226,6 +289,7 @@ def test_xvfb_start_clears_a_stale_lock(tmp_path: Path) -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=10)
+        server.stderr.close()
         lock.unlink(missing_ok=True)
 
 

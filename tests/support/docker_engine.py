@@ -25,8 +25,11 @@ class DockerUnavailable(RuntimeError):
     """No engine can be had here (not root and none installed/running)."""
 
 
-def docker(*args: str, timeout: float = 120, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DOCKER_BUILDKIT": "1"}
+def docker(
+    *args: str, timeout: float = 120, check: bool = True, env: dict[str, str] | None = None, **kwargs
+) -> subprocess.CompletedProcess:
+    """The docker client; `env` adds variables (for `-e NAME`, which passes a value without naming it)."""
+    env = {**os.environ, **(env or {}), "DOCKER_BUILDKIT": "1"}
     return subprocess.run(
         [DOCKER, *args], env=env, capture_output=True, text=True, timeout=timeout, check=check, **kwargs
     )

@@ -98,10 +98,20 @@ __all__ = [
 class FakeMessagesAPI:
     """A scripted Messages API on 127.0.0.1. Thread-safe; start() returns self."""
 
-    def __init__(self, *, validate: bool = True, simulate_cache: bool = True, chunk_chars: int = 12) -> None:
+    def __init__(
+        self,
+        *,
+        validate: bool = True,
+        simulate_cache: bool = True,
+        chunk_chars: int = 12,
+        record_sent: bool = False,
+    ) -> None:
         self.validate = validate
         self.simulate_cache = simulate_cache
         self.chunk_chars = chunk_chars
+        # With record_sent: (time.monotonic(), bytes) of every streamed chunk as it was written (benchmarks).
+        self.record_sent = record_sent
+        self.sent: list[tuple[float, bytes]] = []
         self.requests: list[RecordedRequest] = []
         self.responder: Callable[[RecordedRequest], Turn] | None = None
         self.cache = CacheSimulator()
@@ -316,6 +326,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
+        if self.fake.record_sent:
+            self.fake.sent.append((time.monotonic(), data))
 
     def _done(self, request: RecordedRequest | None, status: int) -> None:
         if request is not None:

@@ -18,12 +18,29 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PIL import Image, ImageStat
 
+COMPONENTS_LIST = Path(__file__).resolve().parents[2] / "image" / "components.list"
 WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 RESTART_DEADLINE_SECONDS = 5.0
 PANEL_HEIGHT = 40
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    ready_timeout: int
+    user: str  # "desktop" (runs what the model can reach) or "app" (holds the API key)
+    reset: str  # "reset" when Reset restarts it, else "-"
+    x_role: str  # "x-server", "x-client" (dies with the X server) or "-"
+
+
+def components() -> list[Component]:
+    """image/components.list, the one list of the stack's components, in start order."""
+    rows = [line.split() for line in COMPONENTS_LIST.read_text().splitlines()]
+    return [Component(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows if r and not r[0].startswith("#")]
 
 
 def free_port() -> int:
@@ -166,15 +183,19 @@ class Ports:
 
 @dataclass
 class Desktop:
-    """How to reach a running stack: its ports, and a way to run a command on its display."""
+    """How to reach a running stack: its ports, and a way to run a command on its display.
+    `app_pid_dir` is where the app components' pid files are when the app runs as its own user."""
 
     ports: Ports
     run: Callable[[Sequence[str]], subprocess.CompletedProcess]
     pid_dir: str
     healthcheck: str
+    tool_socket: str = ""
+    app_pid_dir: str = ""
 
     def pid(self, component: str) -> int | None:
-        done = self.run(["cat", f"{self.pid_dir}/{component}.pid"])
+        folder = self.app_pid_dir if self.app_pid_dir and component == "streamlit" else self.pid_dir
+        done = self.run(["cat", f"{folder}/{component}.pid"])
         text = done.stdout.strip() if done.returncode == 0 else ""
         return int(text) if text.isdigit() else None
 
@@ -223,7 +244,7 @@ def check_combined_page(desktop: Desktop) -> tuple[bool, str]:
         and f"streamlitPort: {desktop.ports.streamlit_inside}" in config
         and f"novncPort: {desktop.ports.novnc_inside}" in config
         and script_status == 200
-        and "window.location.hostname" in script
+        and "window.location.origin" in script  # addresses are built from the page's own host
         and "localhost" not in page + script
     )
     return ok, f"HTTP {status}/{config_status}/{script_status}, config {config.strip()!r}"
@@ -291,6 +312,7 @@ def probes(desktop: Desktop) -> dict[str, Callable[[], bool]]:
         "streamlit": lambda: check_streamlit_health(desktop)[0],
         "mutter": lambda: check_window_manager(desktop)[0],
         "tint2": lambda: desktop.run(["xdotool", "search", "--classname", "^tint2$"]).returncode == 0,
+        "tool-server": lambda: desktop.run(["test", "-S", desktop.tool_socket]).returncode == 0,
         "xvfb": lambda: all_components_ready(desktop),
     }
 
@@ -323,7 +345,7 @@ def run_restart_checks(desktop: Desktop, report: CheckReport, label: str = "") -
         )
 
 
-def check_reset_closes_apps(desktop: Desktop, reset_script: str) -> tuple[bool, str]:
+def check_reset_closes_apps(desktop: Desktop, reset_command: Sequence[str]) -> tuple[bool, str]:
     """The chat's Reset: an open app window goes away; the X server and window manager are new processes."""
     # By class: the shell inside the xterm soon rewrites its title.
     probe = ["xdotool", "search", "--class", "^ResetProbe$"]
@@ -331,7 +353,7 @@ def check_reset_closes_apps(desktop: Desktop, reset_script: str) -> tuple[bool, 
     if not wait_for(lambda: desktop.run(probe).returncode == 0, 15):
         return False, "the probe xterm never appeared"
     wm_before, x_before = desktop.pid("mutter"), desktop.pid("xvfb")
-    done = desktop.run([reset_script])
+    done = desktop.run(reset_command)
     if done.returncode != 0:
         return False, f"reset failed ({done.returncode}): {(done.stdout + done.stderr)[-500:]}"
     gone = bool(wait_for(lambda: desktop.run(probe).returncode != 0, 5))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "computer_use_demo" / "streamlit_app.py"
+APP = ROOT / "computer_use_demo" / "streamlit.py"
 ARTIFACTS = ROOT / "artifacts" / "ui"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -7,9 +7,11 @@ with the exit status on stdout and another on stderr. So
 
 - the model's text is data, never spliced into a shell string we build, and a
   syntax error in it (an unclosed quote) cannot swallow the sentinel;
-- a command that reads stdin (`cat`, `vim`, `python`) sees end-of-file at once
+- a command that reads stdin (`cat`, `python`) sees end-of-file at once
   instead of eating the control stream; the shell is a session leader with no
-  controlling terminal, so /dev/tty prompts fail fast instead of hanging;
+  controlling terminal, so /dev/tty prompts fail fast instead of hanging, and
+  vim, which falls back to reading keys from stderr, is spotted and stopped
+  within seconds (see terminal_wait); EDITOR and VISUAL say there is none;
 - output that merely looks like a sentinel cannot end a command early: the
   token is random per command and never visible to the command.
 
@@ -25,10 +27,19 @@ import asyncio
 import contextlib
 import os
 import secrets
+import subprocess
 from dataclasses import dataclass
 
+from computer_use_demo.desktop.environment import without_secrets
 from computer_use_demo.tools.bash.output_capture import BoundedCapture
 from computer_use_demo.tools.bash.process_tree import kill_process_tree
+from computer_use_demo.tools.bash.terminal_wait import (
+    StoppedProgram,
+    describe,
+    pipe_identity,
+    stop_waiter,
+    terminal_waiters,
+)
 
 _READ_CHUNK = 64 * 1024
 # After the stdout sentinel, how long to wait for the stderr one (stderr could have been redirected away).
@@ -38,8 +49,21 @@ _EXIT_POLL_S = 0.05
 # After the shell died, how long to let the pipes drain.
 _EXIT_DRAIN_S = 0.3
 
-# Set for every session: pagers and prompts would otherwise wait for a human.
+# How often to look for a program waiting for terminal input (see terminal_wait); one is stopped
+# when seen twice in a row, so a program passing through that state is left alone.
+_WAITER_POLL_S = 0.4
+# An editor that git, crontab -e or visudo would start: it says why there is none.
+_NO_EDITOR = (
+    "sh -c 'echo \"no interactive editor in this shell (it has no terminal): give the text another way, "
+    "e.g. git commit -m MESSAGE, or edit files with the editor tool\" >&2; exit 1' editor"
+)
+
+# Set for every session: pagers, editors and prompts would otherwise wait for a human.
 _SESSION_ENV = {
+    "TERM": "dumb",  # the output is read, not displayed: no colour or cursor escapes
+    "EDITOR": _NO_EDITOR,
+    "VISUAL": _NO_EDITOR,
+    "GIT_EDITOR": _NO_EDITOR,
     "PAGER": "cat",
     "GIT_PAGER": "cat",
     "SYSTEMD_PAGER": "",
@@ -56,6 +80,7 @@ class CommandOutcome:
     timed_out: bool = False
     shell_exit_status: int | None = None  # set when the shell itself ended during the command
     output_closed: bool = False  # the shell closed its stdout (`exec >file`), so we ended the session
+    stopped_note: str | None = None  # a program that waited for a terminal was stopped: what to tell
 
     @property
     def shell_ended(self) -> bool:
@@ -108,6 +133,7 @@ class ShellSession:
         self.max_output_chars = max_output_chars
         self.shell = shell
         self._process: asyncio.subprocess.Process | None = None
+        self._stderr_pipe = ""  # how /proc names the pipe behind the shell's stderr
         self._reading = False  # a `run` is reading the pipes
         self.loop: asyncio.AbstractEventLoop | None = None  # the loop that owns the process's pipes
 
@@ -131,8 +157,11 @@ class ShellSession:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            env={**os.environ, **_SESSION_ENV},
+            # Never a credential: the model reads this shell's environment (`env`, /proc/<pid>/environ).
+            env={**without_secrets(os.environ), **_SESSION_ENV},
         )
+        transport = self._process._transport  # type: ignore[attr-defined]  # no public way to the pipe's fd
+        self._stderr_pipe = pipe_identity(transport.get_pipe_transport(2).get_extra_info("pipe").fileno())
 
     async def run(self, command: str) -> CommandOutcome:
         process = self._process
@@ -179,6 +208,8 @@ class ShellSession:
         out_task = asyncio.create_task(_pump(process.stdout, out))
         err_task = asyncio.create_task(_pump(process.stderr, err))
         exit_task = asyncio.create_task(_exited(process))
+        stopping: list[asyncio.Future[StoppedProgram]] = []
+        watch_task = asyncio.create_task(_stop_terminal_waiters(process.pid, self._stderr_pipe, stopping))
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         timed_out = False
@@ -194,9 +225,15 @@ class ShellSession:
                 await asyncio.wait({out_task, err_task}, timeout=_EXIT_DRAIN_S)
                 await asyncio.wait({exit_task}, timeout=_EXIT_DRAIN_S)  # tells the two apart
         finally:
-            for task in (out_task, err_task, exit_task):
+            for task in (out_task, err_task, exit_task, watch_task):
                 task.cancel()
-            await asyncio.gather(out_task, err_task, exit_task, return_exceptions=True)
+            await asyncio.gather(out_task, err_task, exit_task, watch_task, return_exceptions=True)
+        # A stop in progress finishes (its swap files removed) before the next command can run.
+        stopped = [
+            s
+            for s in await asyncio.gather(*stopping, return_exceptions=True)
+            if isinstance(s, StoppedProgram)
+        ]
         out.flush_pending()
         err.flush_pending()
         output_closed = not timed_out and not out.complete and process.returncode is None
@@ -214,7 +251,12 @@ class ShellSession:
             return CommandOutcome(
                 stdout=stdout, stderr=stderr, exit_status=None, shell_exit_status=process.returncode
             )
-        return CommandOutcome(stdout=stdout, stderr=stderr, exit_status=_parse_status(out.trailer))
+        return CommandOutcome(
+            stdout=stdout,
+            stderr=stderr,
+            exit_status=_parse_status(out.trailer),
+            stopped_note=describe(stopped) if stopped else None,
+        )
 
     async def stop(self) -> None:
         """Kill the shell and everything it started, and reap it."""
@@ -233,20 +275,31 @@ class ShellSession:
 
 def _kill(process: asyncio.subprocess.Process) -> None:
     # Once the shell is reaped its pid may be reused: then only its group and session are safe targets.
+    # The shell leads its own process group, so the group kill ends it. Not `process.kill()` on top:
+    # Popen.send_signal polls first, and when the shell has just died that poll reaps it here, before
+    # asyncio's child watcher thread can, which then reports "Unknown child process" and status 255.
     kill_process_tree(process.pid, include_descendants=process.returncode is None)
-    with contextlib.suppress(ProcessLookupError):
-        process.kill()
 
 
 def _abandon(process: asyncio.subprocess.Process) -> None:
-    """Best effort for a process whose event loop is gone: mark its transports closed so that
-    garbage collection does not try to schedule callbacks on the dead loop."""
+    """Best effort for a (killed) process whose event loop is gone, so that nothing of it is left for
+    garbage collection: its transports are marked closed (they cannot reach the dead loop any more),
+    their pipes are closed here, and the process is reaped here."""
     transport = getattr(process, "_transport", None)
-    pipes = [getattr(transport, "get_pipe_transport", lambda fd: None)(fd) for fd in (0, 1, 2)]
-    for closable in (*pipes, transport):
-        if closable is not None:
+    if transport is None:
+        return
+    for pipe in (transport.get_pipe_transport(fd) for fd in (0, 1, 2)):
+        if pipe is not None:
             with contextlib.suppress(RuntimeError):
-                closable.close()
+                pipe.close()  # marks it closing, then fails to schedule the rest on the closed loop
+            if (file := pipe.get_extra_info("pipe")) is not None:
+                file.close()
+    with contextlib.suppress(RuntimeError):
+        transport.close()
+    popen = transport.get_extra_info("subprocess")
+    if popen is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=2)
 
 
 async def _terminate(process: asyncio.subprocess.Process) -> None:
@@ -278,6 +331,20 @@ async def _exited(process: asyncio.subprocess.Process) -> None:
     # `returncode` is set by the child watcher as soon as the shell dies; asyncio offers no event for it.
     while process.returncode is None:  # noqa: ASYNC110
         await asyncio.sleep(_EXIT_POLL_S)
+
+
+async def _stop_terminal_waiters(
+    session_id: int, stderr_pipe: str, stopping: list[asyncio.Future[StoppedProgram]]
+) -> None:
+    seen: set[int] = set()
+    handled: set[int] = set()
+    while True:
+        await asyncio.sleep(_WAITER_POLL_S)
+        waiting = await asyncio.to_thread(terminal_waiters, session_id, stderr_pipe) - handled
+        for pid in waiting & seen:
+            handled.add(pid)
+            stopping.append(asyncio.ensure_future(asyncio.to_thread(stop_waiter, pid)))
+        seen = waiting
 
 
 async def _drain(reader: asyncio.StreamReader) -> None:

@@ -156,5 +156,8 @@ def format_outcome(outcome: CommandOutcome, timeout: float) -> ToolResult:
         parts.append(f"[{_how_it_ended(outcome)}; the next command starts a fresh session. {_LOST_STATE}]")
         return CLIResult(error="\n".join(parts))
     parts.append(f"[exit status {outcome.exit_status}]")
+    if outcome.stopped_note:
+        parts.append(outcome.stopped_note)
+        return CLIResult(error="\n".join(parts))
     text = "\n".join(parts)
     return CLIResult(output=text) if outcome.exit_status == 0 else CLIResult(error=text)

@@ -20,64 +20,24 @@ from typing import Any
 from PIL import Image
 
 from computer_use_demo.desktop.capture import CaptureError, RawFrame, ScreenCapture
+from computer_use_demo.desktop.input_target import InputTarget, InputTargets
 from computer_use_demo.desktop.settle import Settled, SettlePolicy, last_pid, wait_until_settled
 from computer_use_demo.desktop.xdotool import (
     KeySpecError,
     Xdotool,
     XdotoolError,
     parse_chords,
-    parse_modifiers,
 )
 from computer_use_demo.tools.base import ToolError
+from computer_use_demo.tools.computer.action_spec import Action, Handler, held_modifiers
 from computer_use_demo.tools.computer.scaling import CoordinateError, ImageTier, Scaling, fit_size
 
 log = logging.getLogger(__name__)
 
-CLICK_BUTTONS = {
-    "left_click": ("left", 1, "Clicked."),
-    "right_click": ("right", 1, "Right-clicked."),
-    "middle_click": ("middle", 1, "Middle-clicked."),
-    "double_click": ("left", 2, "Double-clicked."),
-    "triple_click": ("left", 3, "Triple-clicked."),
-}
-
-# Every field an action may take (besides `action`); anything else given is an error, not silently ignored.
-ACTION_FIELDS: dict[str, frozenset[str]] = {
-    "screenshot": frozenset(),
-    **{name: frozenset({"coordinate", "text", "key"}) for name in CLICK_BUTTONS},
-    "mouse_move": frozenset({"coordinate"}),
-    "left_click_drag": frozenset({"start_coordinate", "coordinate"}),
-    "type": frozenset({"text"}),
-    "key": frozenset({"text", "repeat"}),
-    "cursor_position": frozenset(),
-    "scroll": frozenset({"scroll_direction", "scroll_amount", "coordinate", "text", "key"}),
-    "left_mouse_down": frozenset(),
-    "left_mouse_up": frozenset(),
-    "hold_key": frozenset({"text", "duration"}),
-    "wait": frozenset({"duration"}),
-    "zoom": frozenset({"region"}),
-}
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "mouse_move": ("coordinate",),
-    "left_click_drag": ("coordinate",),
-    "type": ("text",),
-    "key": ("text",),
-    "scroll": ("scroll_direction", "scroll_amount"),
-    "hold_key": ("text", "duration"),
-    "wait": ("duration",),
-    "zoom": ("region",),
-}
-IMAGE_ACTIONS = frozenset({"screenshot", "zoom"})
-
-
-def check_fields(action: str, params: Mapping[str, Any]) -> None:
-    given = {k for k, v in params.items() if v is not None}
-    extra = sorted(given - ACTION_FIELDS[action])
-    if extra:
-        raise ToolError(f"{action} does not take {', '.join(extra)}.")
-    missing = [f for f in REQUIRED_FIELDS.get(action, ()) if params.get(f) is None]
-    if missing:
-        raise ToolError(f"{action} requires {', '.join(missing)}.")
+# Where an action's input goes, for settle detection: key input to the focused window, pointer input to the
+# window under the pointer; these have no target (nothing was sent to the screen).
+KEYBOARD_ACTIONS = frozenset({"key", "type", "hold_key"})
+UNTARGETED_ACTIONS = frozenset({"screenshot", "zoom", "cursor_position", "wait"})
 
 
 def encode_png(image: Image.Image) -> str:
@@ -187,12 +147,33 @@ class ComputerActions:
 
     # -- screenshots ------------------------------------------------------------------------------------
 
+    async def input_target(self, action: str | None) -> InputTarget | None:
+        """What received the input of `action` (just performed), or None when nothing did or settle
+        detection does not look."""
+        if action is None or action in UNTARGETED_ACTIONS or not self.settle_policy.watch_target:
+            return None
+        targets = InputTargets.for_display(self.capture.display)
+        if action in KEYBOARD_ACTIONS:
+            return await asyncio.to_thread(targets.resolve, (), keyboard=True)
+        return await asyncio.to_thread(targets.resolve, (None,))
+
     async def settle(
-        self, reference: RawFrame | None = None, pid_mark: int | None = None, on_new_frame: Any = None
+        self,
+        reference: RawFrame | None = None,
+        pid_mark: int | None = None,
+        on_new_frame: Any = None,
+        *,
+        action: str | None = None,
     ) -> Settled:
+        """Wait for the screen to settle after `action` (None: no action, a plain screenshot)."""
         try:
             return await wait_until_settled(
-                self.capture, reference, self.settle_policy, pid_mark=pid_mark, on_new_frame=on_new_frame
+                self.capture,
+                reference,
+                self.settle_policy,
+                pid_mark=pid_mark,
+                target=await self.input_target(action),
+                on_new_frame=on_new_frame,
             )
         except CaptureError as exc:
             raise ToolError(f"Cannot capture the screen: {exc}") from exc
@@ -213,7 +194,9 @@ class ComputerActions:
         self._remember_scaling(frame)
         return data
 
-    async def settled_screenshot(self, reference: RawFrame | None = None, pid_mark: int | None = None) -> str:
+    async def settled_screenshot(
+        self, reference: RawFrame | None = None, pid_mark: int | None = None, *, action: str | None = None
+    ) -> str:
         """Settle, then encode. A frame that may be the last is encoded while the quiet window runs
         (in a worker thread), which takes the PNG encode off the critical path when it was."""
         loop = asyncio.get_running_loop()
@@ -224,7 +207,7 @@ class ComputerActions:
                 pending.append((frame, loop.run_in_executor(None, self._render, frame)))
 
         try:
-            settled = await self.settle(reference, pid_mark, offer)
+            settled = await self.settle(reference, pid_mark, offer, action=action)
         except BaseException:
             for _, future in pending:
                 future.cancel()
@@ -265,56 +248,27 @@ class ComputerActions:
 
     # -- actions ----------------------------------------------------------------------------------------
 
-    def handler(self, action: str) -> Any:
-        """The coroutine method for an action; its keyword-only parameters are the action's inputs."""
-        return getattr(self, f"_do_{action}")
-
     async def perform(self, action: str, params: Mapping[str, Any]) -> ActionOutcome:
         """Run one action; the caller decides whether a settled screenshot follows."""
-        if action not in ACTION_FIELDS:
+        spec = ACTIONS.get(action)
+        if spec is None:
             raise ToolError(f"Unknown action {action!r}.")
-        check_fields(action, params)
+        given = {k: v for k, v in params.items() if v is not None}
+        spec.check(action, given)
         try:
-            return await self.handler(action)(**{k: v for k, v in params.items() if v is not None})
+            return await spec.handler(self, **given)
         except KeySpecError as exc:
             raise ToolError(str(exc)) from exc
 
     async def _do_screenshot(self) -> ActionOutcome:
         return ActionOutcome(base64_image=await self.settled_screenshot())
 
-    async def _click(self, action: str, coordinate: Any, text: str | None, key: str | None) -> ActionOutcome:
-        button, repeat, message = CLICK_BUTTONS[action]
-        if text is not None and key is not None and text != key:
-            raise ToolError(f"{action}: give the modifier keys in `text` or `key`, not both.")
-        modifiers = parse_modifiers(text if text is not None else key)
+    async def _click(
+        self, button: str, repeat: int, message: str, coordinate: Any, modifiers: list[str]
+    ) -> ActionOutcome:
         at = self.to_screen(coordinate) if coordinate is not None else None
         await self._run_input(self.xdotool.click(button, repeat=repeat, at=at, modifiers=modifiers))
         return ActionOutcome(text=message)
-
-    async def _do_left_click(
-        self, *, coordinate: Any = None, text: str | None = None, key: str | None = None
-    ):
-        return await self._click("left_click", coordinate, text, key)
-
-    async def _do_right_click(
-        self, *, coordinate: Any = None, text: str | None = None, key: str | None = None
-    ):
-        return await self._click("right_click", coordinate, text, key)
-
-    async def _do_middle_click(
-        self, *, coordinate: Any = None, text: str | None = None, key: str | None = None
-    ):
-        return await self._click("middle_click", coordinate, text, key)
-
-    async def _do_double_click(
-        self, *, coordinate: Any = None, text: str | None = None, key: str | None = None
-    ):
-        return await self._click("double_click", coordinate, text, key)
-
-    async def _do_triple_click(
-        self, *, coordinate: Any = None, text: str | None = None, key: str | None = None
-    ):
-        return await self._click("triple_click", coordinate, text, key)
 
     async def _do_mouse_move(self, *, coordinate: Any) -> ActionOutcome:
         x, y = self.to_screen(coordinate)
@@ -361,9 +315,7 @@ class ComputerActions:
         text: str | None = None,
         key: str | None = None,
     ) -> ActionOutcome:
-        if text is not None and key is not None and text != key:
-            raise ToolError("scroll: give the modifier keys in `text` or `key`, not both.")
-        modifiers = parse_modifiers(text if text is not None else key)
+        modifiers = held_modifiers("scroll", text, key)
         at = self.to_screen(coordinate) if coordinate is not None else None
         amount = int(scroll_amount)
         await self._run_input(self.xdotool.scroll(scroll_direction, amount, at=at, modifiers=modifiers))
@@ -399,3 +351,34 @@ class ComputerActions:
 
     async def _do_zoom(self, *, region: Any) -> ActionOutcome:
         return ActionOutcome(base64_image=await self.zoom(region))
+
+
+def _click_handler(action: str, button: str, repeat: int, message: str) -> Handler:
+    async def click(
+        self: ComputerActions, *, coordinate: Any = None, text: str | None = None, key: str | None = None
+    ) -> ActionOutcome:
+        return await self._click(button, repeat, message, coordinate, held_modifiers(action, text, key))
+
+    return click
+
+
+# Every action, by the name the API uses: the beta tools' `action` values and the toolset's members.
+ACTIONS: dict[str, Action] = {
+    "screenshot": Action(ComputerActions._do_screenshot, changes_screen=False),
+    "left_click": Action(_click_handler("left_click", "left", 1, "Clicked.")),
+    "right_click": Action(_click_handler("right_click", "right", 1, "Right-clicked.")),
+    "middle_click": Action(_click_handler("middle_click", "middle", 1, "Middle-clicked.")),
+    "double_click": Action(_click_handler("double_click", "left", 2, "Double-clicked.")),
+    "triple_click": Action(_click_handler("triple_click", "left", 3, "Triple-clicked.")),
+    "mouse_move": Action(ComputerActions._do_mouse_move),
+    "left_click_drag": Action(ComputerActions._do_left_click_drag),
+    "type": Action(ComputerActions._do_type),
+    "key": Action(ComputerActions._do_key),
+    "cursor_position": Action(ComputerActions._do_cursor_position, changes_screen=False),
+    "scroll": Action(ComputerActions._do_scroll),
+    "left_mouse_down": Action(ComputerActions._do_left_mouse_down),
+    "left_mouse_up": Action(ComputerActions._do_left_mouse_up),
+    "hold_key": Action(ComputerActions._do_hold_key),
+    "wait": Action(ComputerActions._do_wait),
+    "zoom": Action(ComputerActions._do_zoom, changes_screen=False),
+}

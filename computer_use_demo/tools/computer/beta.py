@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from computer_use_demo.desktop.capture import ScreenCapture
 from computer_use_demo.desktop.settle import SettlePolicy
 from computer_use_demo.tools.base import BaseAnthropicTool, ToolError, ToolResult
-from computer_use_demo.tools.computer.actions import IMAGE_ACTIONS, ComputerActions
+from computer_use_demo.tools.computer.actions import ACTIONS, ComputerActions
 from computer_use_demo.tools.computer.scaling import ImageTier
 
 COORDINATE = {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2}
@@ -107,13 +107,14 @@ class BaseComputerTool(BaseAnthropicTool):
         if action not in self.actions:
             raise ToolError(f"Action {action!r} is not available in {self.api_type}.")
         runner = self.actions_runner
-        if action in IMAGE_ACTIONS or action == "cursor_position":
+        if not ACTIONS[action].changes_screen:
             outcome = await runner.perform(action, params)
             return ToolResult(output=outcome.text, base64_image=outcome.base64_image)
         reference, pid_mark = runner.grab_reference()
         outcome = await runner.perform(action, params)
         return ToolResult(
-            output=outcome.text, base64_image=await runner.settled_screenshot(reference, pid_mark)
+            output=outcome.text,
+            base64_image=await runner.settled_screenshot(reference, pid_mark, action=action),
         )
 
     async def close(self) -> None:

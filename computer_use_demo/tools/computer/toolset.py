@@ -22,9 +22,9 @@ from computer_use_demo.tools.base import (
     ToolError,
     ToolResult,
     check_schema_matches_signature,
-    format_validation_error,
+    run_validated,
 )
-from computer_use_demo.tools.computer.actions import ComputerActions
+from computer_use_demo.tools.computer.actions import ACTIONS, ComputerActions
 from computer_use_demo.tools.computer.beta import COORDINATE, REGION
 from computer_use_demo.tools.computer.scaling import ImageTier
 
@@ -131,9 +131,6 @@ class ComputerToolset20260801(BaseAnthropicTool):
     async def __call__(self, **tool_input: Any) -> ToolResult:
         raise ToolError("The computer toolset is called through its members (tool_use name = member).")
 
-    async def execute(self, **tool_input: Any) -> ToolResult:
-        raise ToolError("The computer toolset is called through its members.")
-
     async def call_member(self, member: str, tool_input: dict[str, Any]) -> ToolResult:
         validator = self._member_validators.get(member)
         if validator is None:
@@ -142,17 +139,19 @@ class ComputerToolset20260801(BaseAnthropicTool):
             raise ToolError(f"The computer action {member!r} is disabled.")
         if not isinstance(tool_input, dict):
             raise ToolError(f"Input for {member} must be an object.")
-        errors = sorted(validator.iter_errors(tool_input), key=lambda e: list(e.absolute_path))
-        if errors:
-            raise ToolError(f"{member}: {format_validation_error(errors[0])}")
+        return await run_validated(
+            validator, tool_input, lambda **known: self._run_member(member, known), context=f"{member}: "
+        )
+
+    async def _run_member(self, member: str, tool_input: dict[str, Any]) -> ToolResult:
         runner = self.runner
-        if member in ("screenshot", "zoom", "cursor_position"):
+        if not ACTIONS[member].changes_screen:
             outcome = await runner.perform(member, tool_input)
             return ToolResult(output=outcome.text, base64_image=outcome.base64_image)
         reference, pid_mark = runner.grab_reference()
         outcome = await runner.perform(member, tool_input)
         # Settle before the next member runs, so a batch acts on what each step produced.
-        settled = await runner.settle(reference, pid_mark)
+        settled = await runner.settle(reference, pid_mark, action=member)
         self._last_frame, self._last_settled = settled.frame, settled.settled
         return ToolResult(output=outcome.text)
 
@@ -171,14 +170,14 @@ class ComputerToolset20260801(BaseAnthropicTool):
 
 def _check_members() -> dict[str, Draft202012Validator]:
     """Each member's schema must match the keyword-only inputs of the action handler that runs it."""
-    if len(MEMBERS) != 17:
-        raise TypeError(f"the toolset has 17 members, not {len(MEMBERS)}")
+    if len(MEMBERS) != 17 or set(MEMBERS) != set(ACTIONS):
+        raise TypeError(f"the toolset's 17 members are the computer actions, not {sorted(MEMBERS)}")
     validators = {}
     for member, schema in MEMBER_SCHEMAS.items():
         Draft202012Validator.check_schema(schema)
-        handler = getattr(ComputerActions, f"_do_{member}")
+        handler = ACTIONS[member].handler
         if not inspect.iscoroutinefunction(handler):
-            raise TypeError(f"ComputerActions._do_{member} must be a coroutine function")
+            raise TypeError(f"the handler of {member} must be a coroutine function")
         check_schema_matches_signature(ComputerToolset20260801, schema, handler)
         validators[member] = Draft202012Validator(schema)
     return validators

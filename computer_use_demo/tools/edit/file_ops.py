@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from computer_use_demo.tools.base import ToolError
+from computer_use_demo.tools.edit import safe_write
+from computer_use_demo.tools.edit.safe_write import Snapshot
 
 # Bigger files are refused: the editor holds the whole text in memory and in its undo history.
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -72,20 +73,30 @@ def require_file(path: Path) -> os.stat_result:
     return info
 
 
-def read_text(path: Path) -> str:
-    """A regular file's text, decoded strictly as UTF-8 with line endings kept as they are."""
+def read_snapshot(path: Path) -> Snapshot:
+    """A regular file's text (strict UTF-8, line endings as they are) and what identifies this version."""
     require_file(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            before = os.fstat(f.fileno())
+            data = f.read()
+            after = os.fstat(f.fileno())
     except OSError as exc:
         raise ToolError(f"Cannot read {path} ({_reason(exc)}).") from None
+    if safe_write.identity(before) != safe_write.identity(after):
+        raise ToolError(f"{path} changed while it was being read; view it again in a moment.")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ToolError(
             f"{path} is not UTF-8 text (undecodable byte at offset {exc.start}); it may be a binary file. "
             "The editor only handles UTF-8 text: use bash to inspect it (e.g. `file`, `xxd | head`)."
         ) from None
+    return Snapshot(text=text, identity=safe_write.identity(after), digest=safe_write.digest(data))
+
+
+def read_text(path: Path) -> str:
+    return read_snapshot(path).text
 
 
 def encode_text(text: str, what: str) -> bytes:
@@ -100,13 +111,20 @@ def real_path(path: Path) -> Path:
     return Path(os.path.realpath(path))
 
 
-def atomic_write(path: Path, data: bytes, *, create_parents: bool = False, exclusive: bool = False) -> None:
-    """Replace the file's content all at once: temp file in the same directory, fsync, rename.
+def atomic_write(
+    path: Path,
+    data: bytes,
+    *,
+    expected: Snapshot | None = None,
+    create_parents: bool = False,
+    exclusive: bool = False,
+) -> None:
+    """Replace the file's content all at once, or create it (see safe_write for how nothing is lost).
 
-    An existing file keeps its permission bits (and owner, when we may set it); a
-    symlink is followed so the link stays a link. A new file gets the usual
-    0666-minus-umask mode. `exclusive` fails instead of replacing an existing file,
-    even one that appeared a moment ago.
+    `expected` is the snapshot the new content was made from: if the file changed
+    since, nothing is written. A symlink is followed so the link stays a link. A new
+    file gets the usual 0666-minus-umask mode. `exclusive` fails instead of
+    replacing an existing file, even one that appeared a moment ago.
     """
     target = real_path(path)
     parent = target.parent
@@ -118,47 +136,18 @@ def atomic_write(path: Path, data: bytes, *, create_parents: bool = False, exclu
         except OSError as exc:
             raise ToolError(f"Cannot create the directory {parent} ({_reason(exc)}).") from None
     old = _stat(target)
-    mode = stat.S_IMODE(old.st_mode) if old else 0o666 & ~_umask()
+    if old is not None and exclusive:
+        raise ToolError(f"{target} already exists; it was not overwritten.")
+    if old is None and expected is not None:
+        raise ToolError(f"{path} was removed since it was read; nothing was written.")
     try:
-        fd, temp_name = tempfile.mkstemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise ToolError(f"Cannot write {path} ({_reason(exc)}).") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            if old is not None:
-                with contextlib.suppress(PermissionError):
-                    os.fchown(f.fileno(), old.st_uid, old.st_gid)
-            os.fsync(f.fileno())
-        if exclusive:
-            _link_exclusive(temp_name, target)
+        if old is None:
+            safe_write.write_new(target, data, 0o666 & ~_umask())
         else:
-            os.replace(temp_name, target)
-    except ToolError:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
+            safe_write.replace_existing(target, data, expected)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
         raise ToolError(f"Cannot write {path} ({_reason(exc)}); the file is unchanged.") from None
     _fsync_directory(parent)
-
-
-def _link_exclusive(temp_name: str, target: Path) -> None:
-    """Give the finished temp file its name only if that name is free (link fails on an existing name)."""
-    try:
-        os.link(temp_name, target)
-    except FileExistsError:
-        raise ToolError(f"{target} already exists; it was not overwritten.") from None
-    except OSError:  # a file system without hard links: check, then rename
-        if os.path.lexists(target):
-            raise ToolError(f"{target} already exists; it was not overwritten.") from None
-        os.replace(temp_name, target)
-        return
-    os.unlink(temp_name)
 
 
 def remove_file(path: Path) -> None:

@@ -126,16 +126,30 @@ def insert_after_line(text: str, line_number: int, insertion: str) -> Replacemen
             f"(insert at the top) and {len(lines)} (insert after the last line)."
         )
     new_lines = split_lines(insertion) or [""]
-    if uses_crlf(lines):
-        new_lines = [line if line.endswith("\r") else line + "\r" for line in new_lines]
     at_end = line_number == len(lines)
-    result_lines = lines[:line_number] + new_lines + lines[line_number:]
-    result = "\n".join(result_lines)
     # A final newline stays; one is added when inserting newline-terminated text (or into an empty
-    # file) at the end, and when the last line is empty, which only a final newline can express.
-    if text.endswith("\n") or (at_end and (insertion.endswith("\n") or not text)) or result_lines[-1] == "":
-        result += "\n"
+    # file) at the end, and when the last line would be empty, which only a final newline can express.
+    final_newline = text.endswith("\n") or (at_end and (insertion.endswith("\n") or not text))
+    final_newline = final_newline or (new_lines[-1] == "" if at_end else lines[-1] == "")
+    if uses_crlf(lines):
+        lines, new_lines = _crlf_lines(lines, new_lines, at_end=at_end, final_newline=final_newline)
+    result_lines = lines[:line_number] + new_lines + lines[line_number:]
+    result = "\n".join(result_lines) + ("\n" if final_newline else "")
     return Replacement(text=result, first_line=line_number + 1, last_line=line_number + len(new_lines))
+
+
+def _crlf_lines(
+    lines: list[str], new_lines: list[str], *, at_end: bool, final_newline: bool
+) -> tuple[list[str], list[str]]:
+    """Inserted lines end in "\r" like the file's; untouched lines stay exactly as they are, except
+    an unterminated last line that now has a line after it, and no line is left ending in a bare "\r"."""
+    new_lines = [line if line.endswith("\r") else line + "\r" for line in new_lines]
+    if at_end:
+        if lines and not lines[-1].endswith("\r"):
+            lines = [*lines[:-1], lines[-1] + "\r"]
+        if not final_newline:
+            new_lines[-1] = new_lines[-1].removesuffix("\r")
+    return lines, new_lines
 
 
 def view_window(lines: list[str], view_range: list[int] | None) -> tuple[int, int]:

@@ -1,7 +1,8 @@
 """The text editor tool: view, create, str_replace, insert (and undo_edit in the older versions).
 
-Paths must be absolute. Files are read as strict UTF-8 and written atomically
-with their mode kept (see file_ops); the text logic lives in text_edits.
+Paths must be absolute. Files are read as strict UTF-8 and written atomically,
+refusing when another program changed the file since it was read (see file_ops
+and safe_write); the text logic lives in text_edits.
 """
 
 from __future__ import annotations
@@ -159,8 +160,8 @@ class _EditTool(BaseAnthropicTool):
         )
 
     def _str_replace(self, path: Path, old_str: str, new_str: str) -> ToolResult:
-        before = file_ops.read_text(path)
-        change = replace_once(before, old_str, new_str, path=str(path))
+        before = file_ops.read_snapshot(path)
+        change = replace_once(before.text, old_str, new_str, path=str(path))
         self._write_edit(path, before, change.text)
         return ToolResult(
             output=f"Edited {path}. The changed region now reads:\n"
@@ -169,8 +170,8 @@ class _EditTool(BaseAnthropicTool):
         )
 
     def _insert(self, path: Path, line: int, text: str) -> ToolResult:
-        before = file_ops.read_text(path)
-        change = insert_after_line(before, line, text)
+        before = file_ops.read_snapshot(path)
+        change = insert_after_line(before.text, line, text)
         self._write_edit(path, before, change.text)
         count = change.last_line - change.first_line + 1
         return ToolResult(
@@ -188,7 +189,7 @@ class _EditTool(BaseAnthropicTool):
             file_ops.require_file(path)
             file_ops.remove_file(path)
             return ToolResult(output=f"Undid the creation of {path}: the file was removed.")
-        file_ops.atomic_write(path, previous)
+        file_ops.atomic_write(path, previous, expected=file_ops.read_snapshot(path))
         text = previous.decode("utf-8")
         lines = split_lines(text)
         body = (
@@ -196,10 +197,10 @@ class _EditTool(BaseAnthropicTool):
         )
         return ToolResult(output=f"Undid the last edit of {path}. It now reads:\n{body}")
 
-    def _write_edit(self, path: Path, before: str, after: str) -> None:
+    def _write_edit(self, path: Path, before: file_ops.Snapshot, after: str) -> None:
         data = file_ops.encode_text(after, "new text")
-        file_ops.atomic_write(path, data)
-        self._history.push(_history_key(path), before.encode("utf-8"))
+        file_ops.atomic_write(path, data, expected=before)
+        self._history.push(_history_key(path), before.text.encode("utf-8"))
 
 
 class EditTool20241022(_EditTool):

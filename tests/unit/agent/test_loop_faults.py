@@ -12,7 +12,16 @@ import pytest
 from computer_use_demo.agent.loop import CANCELLED_TEXT
 from computer_use_demo.models.providers import StreamDelta
 from computer_use_demo.tools import ToolCollection
-from tests.support.fake_api import FakeMessagesAPI, error_reply, reply, stream_error, text, tool_use
+from computer_use_demo.tools.result_blocks import UNPARSED_INPUT_TEXT
+from tests.support.fake_api import (
+    FakeMessagesAPI,
+    cut_off_tool_input,
+    error_reply,
+    reply,
+    stream_error,
+    text,
+    tool_use,
+)
 from tests.support.loop_run import Run, run_loop
 from tests.support.loop_tools import RecordingShell
 
@@ -39,6 +48,23 @@ async def test_overloaded_step_is_retried_and_the_run_completes(fake_api: FakeMe
         "user",
         "assistant",
     ]
+
+
+async def test_a_tool_call_whose_input_was_cut_off_runs_nothing(fake_api: FakeMessagesAPI) -> None:
+    # Half a JSON object must never run as the half that parsed ("echo keep" without its flags).
+    fake_api.script(
+        cut_off_tool_input(
+            "bash", '{"command":"echo keep","restart": fal', id="toolu_cut", stop_reason="tool_use"
+        ),
+        reply(text("I will send it again.")),
+    )
+    shell = RecordingShell()
+    run = await run_loop(tools=ToolCollection(shell))
+    assert shell.commands == [] and run.stop.kind == "end_turn"
+    (result,) = run.messages[2]["content"]
+    assert result["tool_use_id"] == "toolu_cut" and result["is_error"] is True
+    assert result["content"][0]["text"] == UNPARSED_INPUT_TEXT
+    assert fake_api.requests[-1].status == 200  # the API accepted the history with the error result
 
 
 async def test_error_event_mid_stream_is_retried(fake_api: FakeMessagesAPI) -> None:
@@ -137,7 +163,7 @@ async def test_cancel_midway_through_a_batch_keeps_the_results_of_calls_that_ran
     cancel = asyncio.Event()
     shell = RecordingShell()
     task = asyncio.create_task(run_loop(tools=ToolCollection(shell), cancel_event=cancel))
-    for _ in range(100):  # until the first call has run and the second is sleeping
+    for _ in range(500):  # until the first call has run (up to 10 s: CI machines are busy)
         if shell.commands:
             break
         await asyncio.sleep(0.02)

@@ -34,3 +34,12 @@ def test_same_inputs_same_prompt() -> None:
     # The system prompt is part of the cached prefix: it must not change between turns of a run.
     args = {"today": dt.date(2026, 3, 4), "display": ":1", "architecture": "x86_64"}
     assert build_system_prompt(**args) == build_system_prompt(**args)
+
+
+def test_the_reference_import_path_offers_the_system_prompt() -> None:
+    from computer_use_demo import loop
+    from computer_use_demo.loop import SYSTEM_PROMPT, APIProvider, sampling_loop
+
+    assert SYSTEM_PROMPT.startswith("<environment>") and "Debian 12" in SYSTEM_PROMPT
+    assert {"SYSTEM_PROMPT", "sampling_loop", "APIProvider"} <= set(loop.__all__)
+    assert callable(sampling_loop) and APIProvider.ANTHROPIC == "anthropic"

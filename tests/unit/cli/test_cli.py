@@ -165,3 +165,16 @@ def test_an_unusable_config_folder_is_a_clear_error(tmp_path, xdisplay):
     assert done.returncode == 2 and "cannot open the conversation store" in done.stderr
     listing = run_cli("list", env=env)
     assert listing.returncode == 1 and "cannot open the conversation store" in listing.stderr
+
+
+def test_a_long_retry_after_is_capped_and_said_on_the_terminal(fake_api, xdisplay, tmp_path):
+    # A 429 asking for an hour must neither leave the user looking at a silent terminal nor wait an hour.
+    fake_api.script(error_reply(429, retry_after=3600), reply(text("Answered after the wait.")))
+    env = cli_env(tmp_path, xdisplay.name)
+    done = run_cli("run", "Say something", "--model", "claude-sonnet-4-5", "--max-retry-wait", "0.5", env=env)
+
+    assert done.returncode == 0, done.stderr
+    assert "Answered after the wait." in done.stdout
+    assert re.search(r"[Rr]ate limited .*retrying in 0\.50? s", done.stderr), done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("Rate limited") == 1, "said once, by the CLI's progress lines"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -29,6 +31,15 @@ def test_second_claim_in_the_same_process_is_refused():
     # Released: free again.
     assert current_holder(":7") is None
     acquire_run_lock(":7", owner="CLI run").release()
+
+
+def test_the_holder_names_its_conversation():
+    with acquire_run_lock(":7", owner="the HTTP API", conversation_id="abc123"):
+        assert current_holder(":7")["conversation_id"] == "abc123"
+        with pytest.raises(
+            DesktopBusy, match=r"the HTTP API, pid \d+ is running a task \(conversation abc123\)"
+        ):
+            acquire_run_lock(":7", owner="CLI run")
 
 
 def test_other_displays_are_independent():
@@ -62,6 +73,7 @@ def test_a_killed_holder_frees_the_desktop(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+        holder.stdout.close()
 
 
 def test_wait_gives_up_after_the_timeout():
@@ -70,3 +82,55 @@ def test_wait_gives_up_after_the_timeout():
         with pytest.raises(DesktopBusy):
             acquire_run_lock(":7", owner="b", wait_s=0.3)
         assert time.monotonic() - started >= 0.3
+
+
+@pytest.mark.parametrize("other_name", [":70.0", "unix:70", "unix:70.1", "localhost:70", ":70.3"])
+def test_other_spellings_of_a_held_display_are_refused(other_name):
+    with acquire_run_lock(":70", owner="browser session"):
+        with pytest.raises(DesktopBusy, match="browser session"):
+            acquire_run_lock(other_name, owner="CLI run")
+        assert current_holder(other_name)["owner"] == "browser session"
+
+
+@pytest.mark.parametrize("other_name", [":700", ":7", "otherhost:70"])
+def test_different_displays_are_not_confused(other_name):
+    with acquire_run_lock(":70", owner="a"):
+        acquire_run_lock(other_name, owner="b").release()
+
+
+HOLD_LOCK = (
+    "import sys, time\n"
+    "from computer_use_demo.desktop.run_lock import acquire_run_lock\n"
+    "lock = acquire_run_lock(sys.argv[1], owner='first run')\n"
+    "print('locked', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_a_run_with_another_tmpdir_is_refused(tmp_path, monkeypatch):
+    """Without the test override, every process uses one fixed folder, whatever its TMPDIR."""
+    monkeypatch.delenv("COMPUTER_USE_LOCK_DIR")
+    display = f":{random.randrange(20_000, 60_000)}"  # nobody else's display in the shared folder
+    env = {k: v for k, v in os.environ.items() if k != "COMPUTER_USE_LOCK_DIR"}
+    (tmp_path / "a").mkdir()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, display],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**env, "TMPDIR": str(tmp_path / "a")},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        (tmp_path / "b").mkdir()
+        monkeypatch.setenv("TMPDIR", str(tmp_path / "b"))
+        tempfile.tempdir = None  # gettempdir() caches its answer
+        try:
+            with pytest.raises(DesktopBusy, match="first run"):
+                acquire_run_lock(f"unix{display}.0", owner="second run")
+        finally:
+            tempfile.tempdir = None
+        assert not str(lock_path(display)).startswith(str(tmp_path))
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()

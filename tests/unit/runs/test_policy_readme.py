@@ -11,6 +11,7 @@ README = Path(__file__).resolve().parents[3] / "README.md"
 
 def test_every_default_rule_is_listed_in_order():
     text = README.read_text()
-    section = text[text.index("## A human in the loop") : text.index("## Running")]
+    start = text.index("## A human in the loop")
+    section = text[start : text.index("\n## ", start + 1)]
     rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")][1:]
     assert rows == [rule.description for rule in DEFAULT_RULES]

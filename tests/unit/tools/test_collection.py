@@ -160,3 +160,73 @@ async def test_error_results_never_carry_images():
     collection = ToolCollection(EchoTool())
     [result] = await collection.run_turn([use("1", "echo", {"text": 3})])
     assert result["is_error"] is True and all(c["type"] == "text" for c in result["content"])
+
+
+async def test_unknown_input_keys_are_ignored_and_named_but_wrong_types_still_fail():
+    collection = ToolCollection(EchoTool())
+    done = await collection.run(name="echo", tool_input={"text": "hi", "size": 3, "colour": "red"})
+    assert not done.is_error and done.output == "hi\nIgnored unknown input key(s): colour, size"
+    wrong = await collection.run(name="echo", tool_input={"text": 5, "colour": "red"})
+    assert wrong.error == (
+        "Invalid tool input at 'text': 5 is not of type 'string'\nIgnored unknown input key(s): colour"
+    )
+    refused = await collection.run(name="echo", tool_input={"text": "refuse", "colour": "red"})
+    assert refused.error == "refused on purpose\nIgnored unknown input key(s): colour"
+
+
+class ReferenceStyleTool(BaseAnthropicTool):
+    """Written as for the reference demo: class attributes, its own `__call__` and `to_params`, no
+    schema and no `execute`."""
+
+    name = "weather"
+    api_type = "custom"
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    async def __call__(self, **kwargs: Any) -> ToolResult:
+        self.calls.append(kwargs)
+        if kwargs.get("city") == "nowhere":
+            raise ToolError("no such city")
+        return ToolResult(output=f"sunny in {kwargs['city']}")
+
+    def to_params(self) -> dict[str, Any]:
+        schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+        return {"name": self.name, "description": "The weather in a city.", "input_schema": schema}
+
+
+async def test_a_reference_style_tool_runs_beside_ours():
+    weather = ReferenceStyleTool()
+    collection = ToolCollection(weather, EchoTool(), RecordingToolset())
+    assert [p.get("name") for p in collection.to_params()] == ["weather", "echo", None]
+    results = await collection.run_turn([
+        use("1", "weather", {"city": "Oslo", "units": "C"}),
+        use("2", "echo", {"text": "ours"}),
+        use("3", "weather", {"city": "nowhere"}),
+        use("4", "weather", {}),
+    ])  # fmt: skip
+    assert [r["content"][0]["text"] for r in results[:3]] == ["sunny in Oslo", "ours", "no such city"]
+    assert weather.calls[0] == {"city": "Oslo", "units": "C"}  # its input is its own business
+    assert results[2]["is_error"] and results[3]["is_error"]
+    assert "KeyError" in results[3]["content"][0]["text"]  # its own bug is a tool error, not a crash
+
+
+def test_only_a_toolset_satisfies_the_toolset_protocol():
+    from computer_use_demo.tools import ComputerToolset20260801
+    from computer_use_demo.tools.base import Toolset
+
+    assert isinstance(RecordingToolset(), Toolset)
+    assert isinstance(ComputerToolset20260801(display=":9999"), Toolset)
+    assert not isinstance(EchoTool(), Toolset) and not isinstance(ReferenceStyleTool(), Toolset)
+
+
+def test_a_tool_with_a_schema_but_no_execute_is_refused_when_defined():
+    with pytest.raises(TypeError, match="do not match"):
+
+        class Forgetful(BaseAnthropicTool):  # pragma: no cover - the class statement itself fails
+            name = "forgetful"
+            api_type = "custom"
+            input_schema = {"type": "object", "properties": {"x": {"type": "string"}}}
+
+            def to_params(self) -> dict[str, Any]:
+                return {}

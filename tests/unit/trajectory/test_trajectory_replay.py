@@ -53,6 +53,11 @@ def trajectory(tmp_path):
     return load_trajectory(tmp_path)
 
 
+def replay(trajectory, live_screen=None) -> ReplaySession:
+    """A session whose live screen is `live_screen` (None: the size of the live screenshots)."""
+    return ReplaySession(trajectory, live_screen_size=lambda: live_screen)
+
+
 def conversation(*user_blocks) -> list[dict]:
     return [
         {"role": "user", "content": [{"type": "text", "text": "click it"}]},
@@ -62,7 +67,7 @@ def conversation(*user_blocks) -> list[dict]:
 
 
 def test_serves_the_recorded_turns_and_matches_an_identical_screen(trajectory):
-    session = ReplaySession(trajectory)
+    session = replay(trajectory)
     first = session.respond([{"role": "user", "content": "click it"}])
     assert first["stop_reason"] == "tool_use"
     assert first["content"][1]["input"] == {"action": "left_click", "coordinate": [100, 200]}
@@ -81,7 +86,7 @@ def test_serves_the_recorded_turns_and_matches_an_identical_screen(trajectory):
 
 
 def test_a_different_screen_is_reported_as_divergence(trajectory):
-    session = ReplaySession(trajectory)
+    session = replay(trajectory)
     session.respond([{"role": "user", "content": "click it"}])
     session.respond(conversation(tool_result("toolu_1", screen(background=(0, 120, 255)))))
     report = session.report
@@ -93,31 +98,49 @@ def test_a_different_screen_is_reported_as_divergence(trajectory):
 
 
 def test_a_live_error_where_the_recording_succeeded_diverges(trajectory):
-    session = ReplaySession(trajectory)
+    session = replay(trajectory)
     session.respond([{"role": "user", "content": "click it"}])
     session.respond(conversation(tool_result("toolu_1", error="xdotool: cannot open display")))
     assert "failed live: xdotool" in session.report.diverged[0].note
 
 
 def test_results_are_checked_once(trajectory):
-    session = ReplaySession(trajectory)
+    session = replay(trajectory)
     messages = conversation(tool_result("toolu_1", screen()))
     session.check_results(messages)
     session.check_results(messages)
     assert len(session.report.steps) == 1
 
 
-def test_coordinates_follow_a_bigger_live_screen(trajectory):
-    session = ReplaySession(trajectory)
+def test_coordinates_follow_a_scaled_copy_of_the_screen(trajectory):
+    session = replay(trajectory)
     session.respond([{"role": "user", "content": "click it"}])
-    # Pretend the live screenshots are twice the recorded size; the next click would be rescaled.
-    session.check_results(conversation(tool_result("toolu_1", screen(size=(1280, 960)))))
+    # The live screen shows the recording at twice the size: the next click goes twice as far.
+    big = Image.open(io.BytesIO(base64.b64decode(screen()))).resize((1280, 960))
+    out = io.BytesIO()
+    big.save(out, "PNG")
+    session.check_results(conversation(tool_result("toolu_1", base64.b64encode(out.getvalue()).decode())))
+    assert session.report.ok
     session.turn = 0
     assert session.respond([])["content"][1]["input"]["coordinate"] == [200, 400]
 
 
+def test_another_screen_size_is_said_once_and_is_no_divergence(trajectory):
+    session = replay(trajectory, live_screen=(800, 600))
+    session.respond([{"role": "user", "content": "click it"}])
+    # The same desktop on a bigger screen: what was drawn keeps its place from the top-left corner.
+    session.respond(conversation(tool_result("toolu_1", screen(size=(800, 600)))))
+    session.respond(conversation(tool_result("toolu_2", None) | {"content": []}))
+    report = session.report
+    assert report.ok and report.steps[0].similarity == 1.0
+    assert all(step.note in ("", "no screenshot to compare") for step in report.steps)
+    assert report.summary().count("800x600") == 1 and "640x480" in report.summary()
+    session.turn = 0
+    assert session.respond([])["content"][1]["input"]["coordinate"] == [100, 200]
+
+
 def test_after_the_last_turn_it_ends_with_the_summary(trajectory):
-    session = ReplaySession(trajectory)
+    session = replay(trajectory)
     for _ in range(3):
         session.respond([])
     final = session.respond([])

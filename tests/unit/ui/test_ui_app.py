@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.support.fake_api import reply, text, tool_use
 
-APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit.py")
 
 
 @pytest.fixture

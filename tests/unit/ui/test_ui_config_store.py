@@ -84,7 +84,7 @@ def test_error_log_scrubs_the_key_and_is_private(tmp_path):
     assert [e["kind"] for e in entries] == ["auth", "rate_limit"]
     assert entries[0]["status"] == 401
     raw = (tmp_path / "errors.jsonl").read_text()
-    assert key not in raw and "[redacted]" in raw
+    assert key not in raw and "[redacted API key]" in raw
     assert mode_of(tmp_path / "errors.jsonl") == 0o600
 
 
@@ -101,4 +101,4 @@ def test_error_log_is_trimmed_when_large(tmp_path, monkeypatch):
 
 def test_scrub_ignores_short_secrets():
     assert scrub("abc", ["a"]) == "abc"
-    assert scrub("key=supersecret1", ["supersecret1"]) == "key=[redacted]"
+    assert scrub("key=supersecret1", ["supersecret1"]) == "key=[redacted API key]"

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from computer_use_demo.store import ConversationStore
 
-APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit.py")
 
 
 @pytest.fixture

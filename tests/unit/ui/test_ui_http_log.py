@@ -37,6 +37,8 @@ def captured_exchange(api: FakeMessagesAPI):
         )
     except anthropic.APIStatusError as exc:
         error = exc
+    finally:
+        client.close()
     return make_exchange(seen["request"], seen["response"], error, secrets=[KEY])
 
 
@@ -72,7 +74,7 @@ def test_redact_headers_by_name_and_by_value():
     assert out == {
         "Authorization": "[redacted]",
         "X-Api-Key": "[redacted]",
-        "x-custom": "token [redacted]",
+        "x-custom": "token [redacted API key]",
         "accept": "json",
     }
 

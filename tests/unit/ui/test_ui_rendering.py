@@ -8,7 +8,8 @@ import io
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from computer_use_demo.ui.rendering import as_dict, decode_image, tool_call_title
+from computer_use_demo.tools.blocks import decode_base64_image
+from computer_use_demo.ui.rendering import as_dict, tool_call_title
 
 
 def png_b64() -> str:
@@ -123,7 +124,7 @@ def test_malformed_blocks_fall_back_instead_of_raising():
 
 def test_helpers():
     assert tool_call_title({"name": "bash", "input": {"command": "ls"}}) == "bash"
-    assert decode_image({"source": {"type": "url", "url": "x"}}) is None
+    assert decode_base64_image({"source": {"type": "url", "url": "x"}}) is None
     assert as_dict("hi") == {"type": "text", "text": "hi"}
 
     class Model:

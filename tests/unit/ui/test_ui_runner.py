@@ -198,3 +198,17 @@ def test_an_interrupting_message_gets_no_stop_notice(fake_api, xdisplay, store):
     run.cancel()
     settle_run(session, announce_stop=False)
     assert run.cancelled and session.notices == [] and session.run is None
+
+
+def test_a_retry_wait_shows_until_the_answer_starts(store):
+    from computer_use_demo.models.providers import StreamDelta
+
+    run = LoopRun(session=ChatSession(), settings=settings(), store=store)
+    note = "Rate limited (HTTP 429): retrying in 60 s (retry 1 of 4; the API asked for 3600 s)."
+    run.on_delta(StreamDelta("retry", note, wait_s=60.0, attempt=1))
+    run.on_delta(StreamDelta("retry", note.replace("1 of 4", "2 of 4"), wait_s=60.0, attempt=2))
+    _, _, partial, _ = run.view()
+    assert [(p.kind, p.text) for p in partial] == [("retry", note.replace("1 of 4", "2 of 4"))]
+    run.on_delta(StreamDelta("text", "Hello"))
+    _, _, partial, _ = run.view()
+    assert [(p.kind, p.text) for p in partial] == [("text", "Hello")]

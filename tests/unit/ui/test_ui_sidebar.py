@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit.py")
 
 
 @pytest.fixture
@@ -67,6 +67,19 @@ def test_tool_version_override_sticks_until_the_model_changes(config_dir):
     assert sidebar_value(at, "selectbox", "tool_version") == "computer_use_20250124"
     at.sidebar.selectbox(key="model").set_value("claude-haiku-4-5").run()
     assert sidebar_value(at, "selectbox", "tool_version") == "computer_use_20250429"
+
+
+def test_a_tool_version_the_model_would_reject_is_flagged_before_any_request(config_dir):
+    at = start()
+    at.sidebar.selectbox(key="model").set_value("claude-sonnet-4-5").run()
+    assert not at.sidebar.warning
+    at.sidebar.selectbox(key="tool_version").set_value("computer_use_20251124").run()
+    [warning] = at.sidebar.warning
+    assert "claude-sonnet-4-5 does not take computer_20251124" in warning.value
+    assert "Use computer_use_20250429" in warning.value
+    # Same computer tool as the model's own version (the editor follows the model): fine.
+    at.sidebar.selectbox(key="tool_version").set_value("computer_use_20250124").run()
+    assert not at.sidebar.warning and not at.exception
 
 
 def test_max_tokens_is_capped_by_the_model(config_dir):

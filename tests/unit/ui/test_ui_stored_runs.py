@@ -11,7 +11,7 @@ from computer_use_demo.desktop.run_lock import acquire_run_lock
 from computer_use_demo.store import ConversationStore
 from tests.support.fake_api_script import reply, text, tool_use
 
-APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit_app.py")
+APP = str(Path(__file__).resolve().parents[3] / "computer_use_demo" / "streamlit.py")
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import time
 from collections.abc import AsyncIterator
@@ -215,17 +216,50 @@ async def test_commands_waiting_for_input_do_not_wedge() -> None:
 VI = shutil.which("vim") or shutil.which("vi")  # setup.sh installs vim-tiny
 
 
+@pytest.fixture
+async def slow_bash() -> AsyncIterator[BashTool20250124]:
+    """A timeout far above "a few seconds", so a hang shows as a hang and not as a quick timeout."""
+    tool = BashTool20250124(timeout=60)
+    yield tool
+    await tool.close()
+
+
 @pytest.mark.skipif(VI is None, reason="no vi or vim installed")
-async def test_a_full_screen_editor_cannot_wedge_the_tool(bash) -> None:
+@pytest.mark.parametrize("editor", ["vim", "vi", VI])
+async def test_a_full_screen_editor_fails_fast_and_the_session_survives(
+    slow_bash, tmp_path: Path, editor: str
+) -> None:
+    target = tmp_path / "notes.txt"
+    await run(slow_bash, command=f"cd {tmp_path} && STAYED=yes")
+    for attempt in range(2):  # the second run would meet a leftover swap file, if one were left
+        started = time.monotonic()
+        result = await run(slow_bash, command=f"{editor} {target}")
+        elapsed = time.monotonic() - started
+        assert elapsed < 8, f"attempt {attempt + 1}: {editor} took {elapsed:.1f} s"
+        assert result.is_error and "needs a terminal" in result.error, result.error
+        assert "timed out" not in result.error
+        after = await run(slow_bash, command="echo $STAYED; pwd")  # the same session: state kept
+        assert after.output == f"yes\n{tmp_path}\n[exit status 0]", after
+    assert os.listdir(tmp_path) == [], "a swap file or the file was left behind"
+
+
+@pytest.mark.skipif(VI is None, reason="no vi or vim installed")
+async def test_vim_in_batch_mode_still_edits(slow_bash, tmp_path: Path) -> None:
+    target = tmp_path / "batch.txt"
+    target.write_text("old\n")
+    result = await run(slow_bash, command=f"{VI} -es -c '%s/old/new/' -c wq {target}")
+    assert not result.is_error, result.error
+    assert target.read_text() == "new\n"
+
+
+async def test_git_commit_without_a_message_fails_fast_with_a_clear_error(slow_bash, tmp_path: Path) -> None:
+    git = "git -c user.name=t -c user.email=t@example.invalid"
+    await run(slow_bash, command=f"cd {tmp_path} && git init -q && touch f && git add f")
     started = time.monotonic()
-    result = await run(bash, command=VI)
-    assert time.monotonic() - started < TIMEOUT + 2
-    if "timed out" in (
-        result.error or ""
-    ):  # vim with a pipe for stdout waits for a terminal: killed, and we say why
-        assert "interactive programs" in result.error
-        assert (await run(bash, command="echo x")).is_error  # the notice about the fresh session
-    assert (await run(bash, command="echo x")).output == "x\n[exit status 0]"
+    result = await run(slow_bash, command=f"{git} commit")
+    assert time.monotonic() - started < 8
+    assert result.is_error and "no interactive editor" in result.error, result.error
+    assert (await run(slow_bash, command="echo ok")).output == "ok\n[exit status 0]"
 
 
 async def test_exit_ends_the_session_and_the_next_call_is_told(bash) -> None:
@@ -278,7 +312,7 @@ async def test_close_kills_the_shell(tmp_path: Path) -> None:
         ({"command": "echo \ud800"}, "not valid Unicode"),
         ({"command": 5}, "Invalid tool input at 'command'"),
         ({"restart": "yes"}, "Invalid tool input at 'restart'"),
-        ({"command": "ls", "cwd": "/"}, "Additional properties"),
+        ({"command": 5, "cwd": "/"}, "Ignored unknown input key(s): cwd"),
     ],
 )
 async def test_invalid_input_is_an_error_result(bash, tool_input, expected) -> None:
@@ -312,7 +346,7 @@ malformed_bash_inputs = st.one_of(
         json_values,
         min_size=1,
         max_size=3,
-    ).map(lambda extra: {"command": "echo should-not-run", **extra}),
+    ).map(lambda extra: {"command": ["echo should-not-run"], **extra}),  # unknown keys are ignored
     st.text(max_size=10).map(lambda s: {"command": s + "\0" + s}),
     st.text(alphabet=" \t\n\r", max_size=10).map(lambda s: {"command": s}),
     st.fixed_dictionaries({"restart": st.just(False)}),

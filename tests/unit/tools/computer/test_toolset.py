@@ -165,7 +165,12 @@ def malformed_member_calls(draw):
     tool_input = draw(
         st.dictionaries(st.sampled_from(["coordinate", "text", "duration", "region", "x"]), JUNK)
     )
-    tool_input["bogus"] = draw(JUNK)  # members take no unknown fields, so this alone is a defect
+    tool_input["bogus"] = draw(JUNK)  # ignored (and named in the result), so never the defect
+    properties = sorted(MEMBER_SCHEMAS[member]["properties"]) if member in MEMBER_SCHEMAS else []
+    if properties:  # one of the member's own fields gets a value no schema type accepts
+        tool_input[draw(st.sampled_from(properties))] = draw(st.one_of(st.booleans(), st.just({"a": 1})))
+    elif member in MEMBER_SCHEMAS:  # a member without inputs has no field to get wrong
+        member = member.upper()
     return member, tool_input
 
 

@@ -273,7 +273,7 @@ def test_history_is_bounded() -> None:
         ({"command": "view", "path": "{file}/inside"}, "is a file, not a directory"),
         ({"command": "delete", "path": "{file}"}, "is not one of"),
         ({"command": "view"}, "'path' is a required property"),
-        ({"command": "view", "path": "{file}", "colour": "red"}, "Additional properties"),
+        ({"command": "view", "path": "{file}", "view_range": "1", "colour": "red"}, "view_range"),
         ({"command": "create", "path": "{dir}/g.txt", "file_text": "\ud800"}, "not valid Unicode"),
     ],
 )
@@ -331,7 +331,7 @@ malformed_edit_inputs = st.one_of(
     ),
     st.dictionaries(
         st.text(max_size=8).filter(lambda k: k not in FIELDS), json_values, min_size=1, max_size=2
-    ).map(lambda extra: {"command": "view", "path": "/tmp", **extra}),
+    ).map(lambda extra: {"command": "view", "path": "tmp", **extra}),  # unknown keys are ignored
 )
 
 

@@ -1,4 +1,5 @@
-"""The sidebar's Reset: restart the desktop through the image's reset script.
+"""Restarting the desktop through the image's reset script (the chat's Reset button, the tool server's
+`reset_desktop`).
 
 The script starts long-lived daemons (X server, window manager, VNC), which inherit the script's stdout and
 stderr. So its output goes to a file, never to a pipe we wait on: a pipe would stay open as long as the
@@ -14,6 +15,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from computer_use_demo.desktop.environment import without_secrets
 
 RESET_SCRIPT_ENV = "DESKTOP_RESET_SCRIPT"
 DEFAULT_SCRIPT = Path(__file__).resolve().parents[2] / "image" / "reset-desktop.sh"
@@ -33,7 +36,7 @@ def reset_script() -> Path:
     return Path(configured) if configured else DEFAULT_SCRIPT
 
 
-def reset_desktop(script: Path | None = None, *, timeout: float = TIMEOUT_SECONDS) -> ResetOutcome:
+def run_reset_script(script: Path | None = None, *, timeout: float = TIMEOUT_SECONDS) -> ResetOutcome:
     script = script or reset_script()
     if not script.is_file():
         return ResetOutcome(False, f"The desktop reset script {script} does not exist.")
@@ -46,6 +49,7 @@ def reset_desktop(script: Path | None = None, *, timeout: float = TIMEOUT_SECOND
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env=without_secrets(os.environ),
         )
         try:
             code = process.wait(timeout=timeout)

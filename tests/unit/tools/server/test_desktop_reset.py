@@ -6,7 +6,7 @@ import os
 import signal
 import time
 
-from computer_use_demo.ui.reset import reset_desktop, reset_script
+from computer_use_demo.tools.server.desktop_reset import reset_desktop, reset_script
 
 
 def write_script(path, body: str):
@@ -57,3 +57,24 @@ def test_script_path_from_env(monkeypatch, tmp_path):
     assert reset_script() == tmp_path / "x.sh"
     monkeypatch.delenv("DESKTOP_RESET_SCRIPT")
     assert reset_script().name == "reset-desktop.sh" and reset_script().parent.name == "image"
+
+
+def test_with_a_tool_server_the_reset_runs_there(tmp_path, monkeypatch):
+    """In the image the desktop belongs to another user: the app asks the tool server, which runs the
+    script as the desktop user, with the desktop's clean environment."""
+    from tests.support.tool_server import PLANTED_KEY, running_tool_server
+
+    seen = tmp_path / "seen.txt"
+    script = write_script(
+        tmp_path / "server-reset.sh", f"echo server reset; echo $$ > {seen}; env >> {seen}\n"
+    )
+    with running_tool_server(tmp_path, args=("--reset-script", str(script))) as server:
+        monkeypatch.setenv("COMPUTER_USE_TOOL_SERVER", server.address)
+        outcome = reset_desktop()
+        ran_in = seen.read_text()
+        failing = write_script(tmp_path / "fail.sh", "exit 4\n")
+    assert outcome.ok and "server reset" in outcome.output, outcome
+    assert int(ran_in.split()[0]) != os.getpid() and PLANTED_KEY not in ran_in
+    assert not reset_desktop(failing).ok  # an explicit script still runs here
+    monkeypatch.setenv("COMPUTER_USE_TOOL_SERVER", str(tmp_path / "no-such.sock"))
+    assert "reset failed" in reset_desktop().message

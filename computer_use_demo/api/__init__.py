@@ -1,0 +1,1 @@
+"""The HTTP API: conversations, runs, their event streams and screenshots, over the one run engine."""
