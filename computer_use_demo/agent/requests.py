@@ -20,7 +20,6 @@ from computer_use_demo.models.providers import APIProvider, TurnRequest
 from computer_use_demo.models.specs import supports_prompt_caching
 from computer_use_demo.models.thinking import thinking_request
 from computer_use_demo.runs.config import RunConfig
-from computer_use_demo.tools.groups import TOOL_GROUPS_BY_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ class RequestPlan:
             budget=config.thinking_budget,
             max_tokens=max_tokens,
         )
-        group = TOOL_GROUPS_BY_VERSION[config.tool_version]
+        group = config.tool_group
         betas = [group.beta_flag] if group.beta_flag else []
         betas += [b for b in thinking.betas if b not in betas]
         if config.token_efficient_tools_beta and spec.family == "claude-3-7-sonnet":

@@ -13,7 +13,7 @@ from computer_use_demo.agent.stops import LoopStop, client_failed_stop, tools_fa
 from computer_use_demo.models.providers import ModelClient, create_client
 from computer_use_demo.runs.config import RunConfig
 from computer_use_demo.runs.hooks import RunHooks, call_hook
-from computer_use_demo.tools import TOOL_GROUPS_BY_VERSION, ToolCollection
+from computer_use_demo.tools import ToolCollection
 from computer_use_demo.tools.build import build_tool_collection
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class RunResources:
                 return client_failed_stop(config.provider, exc)
         if self.tools is None:
             try:
-                group = TOOL_GROUPS_BY_VERSION[config.tool_version]
+                group = config.tool_group
                 self.tools = build_tool_collection(group, image_tier=config.resolved_image_tier)
             except Exception as exc:  # e.g. no X display: the user must see it, the history stays as it was
                 log.info("could not set up the %s tools", config.tool_version, exc_info=True)

@@ -31,6 +31,7 @@ from computer_use_demo.cli.exit_codes import (
 from computer_use_demo.cli.options import AUTO_RECORD, HeadlessOptions
 from computer_use_demo.cli.progress import describe_call, format_tokens, shorten
 from computer_use_demo.desktop.run_lock import DesktopBusy, acquire_run_lock
+from computer_use_demo.models.compatibility import compatibility_warning
 from computer_use_demo.models.credentials import MissingAPIKey, api_key_for
 from computer_use_demo.models.providers import ModelClient, StreamDelta, TurnRequest, TurnResponse
 from computer_use_demo.runs.approvals import ApprovalDecision
@@ -73,6 +74,9 @@ class HeadlessRun(RunHooks):
             if o.provider == "replay":
                 return self._replay_config_and_client()
             config = RunConfig.for_model(o.model, provider=o.provider, **o.settings)
+            warning = compatibility_warning(config.model, config.tool_version, config.provider)
+            if warning:  # said before any request, so the user can change it instead of paying for a 400
+                self._note(f"warning: {warning}")
             return config, client_for(config, api_key_for(o.provider, config_dir(create=False)))
         except MissingAPIKey as exc:
             raise UsageError(f"{exc} Without a key, try `python -m computer_use_demo replay`.") from None

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +71,15 @@ class InputTargets:
                 targets = cls._shared[display] = cls(display)
             return targets
 
+    @classmethod
+    def forget(cls, display: str) -> None:
+        """Close and drop the connection to `display` (its X server is going away)."""
+        with cls._shared_lock:
+            targets = cls._shared.pop(display, None)
+        if targets is not None:
+            with targets._lock:
+                targets.close()
+
     def resolve(self, points: Points = (), *, keyboard: bool = False) -> InputTarget:
         """The target of an action: clients under `points` (None: wherever the pointer is now) and, for
         key input, the focused client."""
@@ -77,7 +88,7 @@ class InputTargets:
                 return self._resolve(points, keyboard)
             except Exception as exc:  # a dead or odd X server: settle falls back to its plain rule
                 log.info("cannot resolve the input target on %s: %s", self.display_name, exc)
-                self._close()
+                self.close()
                 return UNKNOWN_TARGET
 
     def _resolve(self, points: Points, keyboard: bool) -> InputTarget:
@@ -98,6 +109,10 @@ class InputTargets:
         if self._display is None:
             from Xlib import display as xdisplay  # imported here: only settle detection needs python-xlib
 
+            local = re.fullmatch(r"(?:unix)?:(\d+)(?:\.\d+)?", self.display_name)
+            if local and not os.path.exists(f"/tmp/.X11-unix/X{local.group(1)}"):
+                # python-xlib would try the socket, then TCP, and leak both sockets on failure.
+                raise ConnectionError(f"no X server answers on {self.display_name}")
             self._display = xdisplay.Display(self.display_name)
             self._atoms = {
                 name: self._display.intern_atom(name)
@@ -109,7 +124,7 @@ class InputTargets:
             self._wm = None
         return self._display
 
-    def _close(self) -> None:
+    def close(self) -> None:
         if self._display is not None:
             with contextlib.suppress(Exception):
                 self._display.close()

@@ -26,7 +26,7 @@ from computer_use_demo.models.providers import (
 from computer_use_demo.models.specs import ImageTier, ModelSpec, ThinkingEffort, ThinkingMode, lookup_model
 from computer_use_demo.models.thinking import thinking_request
 from computer_use_demo.runs.policy import APPROVAL_MODES, ApprovalPolicy
-from computer_use_demo.tools.groups import TOOL_GROUPS_BY_VERSION, ToolVersion
+from computer_use_demo.tools.groups import TOOL_GROUPS_BY_VERSION, ToolGroup, ToolVersion
 
 DEFAULT_MAX_TOKENS = 16_384  # per call, unless the model allows less
 DEFAULT_RECENT_IMAGES = 3
@@ -128,6 +128,11 @@ class RunConfig:
     @property
     def spec(self) -> ModelSpec:
         return lookup_model(self.model)
+
+    @property
+    def tool_group(self) -> ToolGroup:
+        """The tools a request sends: the version's computer tool and bash, and the model's own editor."""
+        return self.spec.tool_group(self.tool_version)
 
     @property
     def effective_max_tokens(self) -> int:

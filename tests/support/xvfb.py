@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from computer_use_demo.desktop.input_target import InputTargets
+
 
 @dataclass(frozen=True)
 class XDisplay:
@@ -73,6 +75,7 @@ def running_xvfb(width: int = 1024, height: int = 768, depth: int = 24) -> Itera
         _wait_until_answering(display)
         yield display
     finally:
+        InputTargets.forget(display.name)  # settle detection's cached connection to this server
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -405,3 +405,15 @@ async def test_api_key_is_sent_but_never_logged(
     assert "sk-ant-very-secret-key-42" in (headers.get("x-api-key", ""), headers.get("authorization", "")[7:])
     assert "very-secret" not in caplog.text
     assert "very-secret" not in run.stop.message
+
+
+async def test_a_claude_4_model_gets_its_own_editor_with_the_older_computer_tool(
+    fake_api: FakeMessagesAPI, xdisplay
+) -> None:
+    # The reference's setting for Sonnet 4.5; Claude 4 and later reject text_editor_20250124.
+    fake_api.script(reply(text("ok")))
+    run = await run_loop(model="claude-sonnet-4-5-20250929", tool_version="computer_use_20250124", tools=None)
+    assert run.stops[-1].kind == "end_turn"
+    sent = {t["type"]: t["name"] for t in fake_api.requests[-1].body["tools"]}
+    assert sent.get("text_editor_20250728") == "str_replace_based_edit_tool"
+    assert "text_editor_20250124" not in sent and sent.get("computer_20250124") == "computer"

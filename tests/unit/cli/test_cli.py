@@ -178,3 +178,14 @@ def test_a_long_retry_after_is_capped_and_said_on_the_terminal(fake_api, xdispla
     assert re.search(r"[Rr]ate limited .*retrying in 0\.50? s", done.stderr), done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.count("Rate limited") == 1, "said once, by the CLI's progress lines"
+
+
+def test_a_pair_the_api_would_reject_is_warned_about_before_the_request(fake_api, xdisplay, tmp_path):
+    fake_api.script(error_reply(400, message="does not support tool types: computer_20250124"))
+    env = cli_env(tmp_path, xdisplay.name)
+    done = run_cli(
+        "run", "hi", "--model", "claude-opus-5-5", "--tool-version", "computer_use_20250124", env=env
+    )
+    warning = done.stderr.index("warning: claude-opus-5-5 does not take computer_20250124")
+    assert warning < done.stderr.index("API"), done.stderr  # before the request's error
+    assert done.returncode == 1 and "Traceback" not in done.stderr

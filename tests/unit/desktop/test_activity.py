@@ -26,6 +26,8 @@ def process(argv: list[str], **kwargs) -> Iterator[subprocess.Popen]:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        if proc.stdin is not None:
+            proc.stdin.close()
 
 
 def sample_for(activity: ProcessActivity, seconds: float) -> None:

@@ -8,6 +8,8 @@ import signal
 import subprocess
 from collections.abc import Iterator
 
+import pytest
+
 from computer_use_demo.desktop.input_target import InputTargets
 from tests.support.xclients import wait_until
 
@@ -38,8 +40,23 @@ def xev_at(display, x: int, y: int) -> Iterator[subprocess.Popen]:
         proc.wait()
 
 
+_opened: list[InputTargets] = []
+
+
+def opened(targets: InputTargets) -> InputTargets:
+    _opened.append(targets)
+    return targets
+
+
+@pytest.fixture(autouse=True)
+def _close_opened():
+    yield
+    while _opened:
+        _opened.pop().close()
+
+
 def test_the_window_under_a_point_and_the_bare_desktop(xdisplay):
-    targets = InputTargets(xdisplay.name)
+    targets = opened(InputTargets(xdisplay.name))
     with xev_at(xdisplay, 50, 50) as left, xev_at(xdisplay, 400, 50) as right:
         assert targets.resolve([(100, 100)]).app_pids == (left.pid,)
         assert targets.resolve([(450, 100)]).app_pids == (right.pid,)
@@ -50,7 +67,7 @@ def test_the_window_under_a_point_and_the_bare_desktop(xdisplay):
 
 
 def test_the_pointer_position_when_no_point_is_given(xdisplay):
-    targets = InputTargets(xdisplay.name)
+    targets = opened(InputTargets(xdisplay.name))
     with xev_at(xdisplay, 50, 50) as window:
         subprocess.run(["xdotool", "mousemove", "120", "120"], env=xdisplay.env(), check=True)
         assert targets.resolve([None]).app_pids == (window.pid,)
@@ -59,7 +76,7 @@ def test_the_pointer_position_when_no_point_is_given(xdisplay):
 
 
 def test_key_input_goes_to_the_focused_window(xdisplay):
-    targets = InputTargets(xdisplay.name)
+    targets = opened(InputTargets(xdisplay.name))
     with xev_at(xdisplay, 50, 50) as window:
         found = subprocess.run(
             ["xdotool", "search", "--name", "target50x50", "windowfocus", "--sync"],
@@ -71,5 +88,5 @@ def test_key_input_goes_to_the_focused_window(xdisplay):
 
 
 def test_an_unreachable_display_is_unknown_not_the_desktop():
-    target = InputTargets(":4999").resolve([None])
+    target = opened(InputTargets(":4999")).resolve([None])
     assert not target.known and not target.desktop and target.app_pids == ()
