@@ -102,7 +102,7 @@ async def run_loop(
     try:
         run.plan = RequestPlan.build(config, tools.to_params())
         if controls is not None:
-            controls.bind(tools)
+            controls.bind(tools, config.resolved_image_tier)
     except Exception as exc:  # e.g. no X display: the user must see it, the history stays as it was
         log.info("could not set up the %s tools", config.tool_version, exc_info=True)
         return await run.finish(tools_failed_stop(exc))

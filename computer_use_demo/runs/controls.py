@@ -21,6 +21,7 @@ from computer_use_demo.runs.hooks import RunHooks, ToolCall
 from computer_use_demo.runs.policy import ApprovalPolicy
 from computer_use_demo.runs.takeover import HumanSegment, SafePoint, ScriptedHuman, Takeover
 from computer_use_demo.tools import ToolCollection, ToolFailure, ToolResult
+from computer_use_demo.tools.computer.scaling import ImageTier
 
 TAKEN_OVER_TEXT = (
     "Not executed: the user took control of the desktop before this call ran; what they did follows "
@@ -48,9 +49,9 @@ class RunControls:
         )
         return cls(approvals, Takeover(scripted=scripted))
 
-    def bind(self, tools: ToolCollection) -> None:
+    def bind(self, tools: ToolCollection, image_tier: ImageTier = "standard") -> None:
         """Find the run's desktop through its computer tool (called when the run starts)."""
-        self.desk = Desk.of(tools)
+        self.desk = Desk.of(tools, image_tier)
 
     async def pause(self, place: SafePoint, hooks: RunHooks) -> HumanSegment | None:
         """A safe point: hand the desktop to whoever asked for it, until they give it back."""

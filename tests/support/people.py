@@ -103,7 +103,9 @@ async def run_with_human(screen, make_human, config: RunConfig = CONFIG, **optio
     human = make_human(controls.takeover)
     messages: list[dict[str, Any]] = []
     add_user_text(messages, "work on the window")
-    tools = ToolCollection(ComputerTool20250124(display=screen.name, image_tier="standard"))
+    tools = options.pop("tools", None) or ToolCollection(
+        ComputerTool20250124(display=screen.name, image_tier="standard")
+    )
     session = RunSession(config, messages, tools=tools, hooks=human, controls=controls, **options)
     outcome = await session.run(cancel)
     if human.worker is not None:

@@ -189,3 +189,28 @@ async def test_the_seam_an_api_would_expose_speaks_json(fake_api, screen, tmp_pa
     started = json.loads(sent[2])
     assert started["phase"] == "human" and started["holder"] == HUMAN and "held by" in started["description"]
     assert json.loads(sent[1])["by"] == "takeover"
+
+
+async def test_a_takeover_when_the_tools_run_in_the_desktop_tool_server(fake_api, screen, tmp_path):
+    """As in the image: the app holds proxies only; the screenshot comes through the server, the input
+    is recorded from the display, mapped with the screen's size at the run's tier (the toolset's high
+    tier: 1920x1080 is sent as it is)."""
+    from computer_use_demo.runs.config import RunConfig
+    from computer_use_demo.tools.server.address import parse_address
+    from computer_use_demo.tools.server.proxy import remote_tool_collection
+    from tests.support.fake_api import member
+    from tests.support.tool_server import running_tool_server
+
+    fake_api.script(reply(member("left_click", {"coordinate": [100, 100]}, id="c1")), reply(text("ok")))
+    config = RunConfig.for_model("claude-opus-4-8")
+    group = config.tool_group
+    (tmp_path / "server").mkdir()
+    with (
+        running_tool_server(tmp_path / "server", env={"DISPLAY": screen.name}) as server,
+        xev_window(screen, tmp_path, 50, 50, 1800, 1000),
+    ):
+        tools = remote_tool_collection(parse_address(server.address), group, image_tier="high")
+        session, outcome, _ = await run_with_human(screen, lambda t: Human(screen, t), config, tools=tools)
+    assert outcome.ok, outcome.stop
+    _result, report, image = session.messages[2]["content"]
+    assert f"1. clicked at {HUMAN_CLICK}" in report["text"] and image["source"]["data"]
