@@ -78,7 +78,10 @@ class RunConfig:
         _check_at_least("thinking_budget", self.thinking_budget, 1)
         _check_at_least("approval_timeout_s", self.approval_timeout_s, 1)
         _check_choice("approval_mode", self.approval_mode, APPROVAL_MODES)
-        ApprovalPolicy.from_settings(self.approval_mode, self.approval_rules)  # the rules must parse
+        try:  # the rules must parse
+            ApprovalPolicy.from_settings(self.approval_mode, self.approval_rules)
+        except ValueError as exc:
+            raise ValueError(f"approval_rules: {exc}") from None
         if not self.provider or not self.model.strip():
             raise ValueError("provider and model must not be empty")
         # The thinking settings must fit the model and max_tokens (extended thinking needs room).
