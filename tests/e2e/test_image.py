@@ -357,8 +357,14 @@ _APP_RESET = [
 
 
 def _healthcheck(container: str) -> tuple[bool, str]:
-    done = docker("exec", container, f"{APP_ROOT}/image/healthcheck.sh", check=False, timeout=60)
-    return done.returncode == 0, (done.stdout + done.stderr).strip() or "all components ready"
+    # The ports answer before the last components (the tool server) are up: allow them their start time,
+    # as the engine's HEALTHCHECK does with its start period.
+    deadline = time.monotonic() + 30
+    while True:
+        done = docker("exec", container, f"{APP_ROOT}/image/healthcheck.sh", check=False, timeout=60)
+        if done.returncode == 0 or time.monotonic() > deadline:
+            return done.returncode == 0, (done.stdout + done.stderr).strip() or "all components ready"
+        time.sleep(0.5)
 
 
 def _stale_lock_left(container: str) -> tuple[bool, str]:

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import subprocess
 from dataclasses import dataclass
 
@@ -150,6 +151,7 @@ class ShellSession:
             raise RuntimeError("session already started")
         self.loop = asyncio.get_running_loop()
         self._process = await asyncio.create_subprocess_exec(
+            *_dies_with_us(),
             self.shell,
             "--noprofile",
             "--norc",
@@ -366,3 +368,10 @@ def _parse_status(trailer: bytes) -> int | None:
         return int(trailer.decode("ascii"))
     except ValueError:
         return None
+
+
+def _dies_with_us() -> list[str]:
+    """A prefix that makes the shell die when this process does (even by kill -9): util-linux's setpriv
+    sets the parent-death signal and execs the shell, so a killed run never leaves its command going on."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []

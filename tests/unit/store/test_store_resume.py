@@ -129,3 +129,20 @@ def test_killed_while_the_model_answers_keeps_the_finished_step(fake_api, xdispl
     roles = [m["role"] for m in sent.body["messages"]]
     assert roles == ["user", "assistant", "user"]  # the new text joined the stored tool-result turn
     assert sent.body["messages"][2]["content"][-1]["text"] == "Continue"
+
+
+@pytest.mark.slow
+def test_a_killed_run_takes_its_shell_with_it(fake_api, xdisplay, tmp_path):
+    # kill -9 of the CLI mid-command: the command must not go on and act after the run is gone.
+    env = cli_env(tmp_path, xdisplay.name)
+    db = tmp_path / "config" / "conversations.db"
+    marker, started = tmp_path / "touched", tmp_path / "started"
+    command = f"touch {started}; sleep 3; touch {marker}"
+    fake_api.script(reply(tool_use("bash", {"command": command}, id="toolu_sleep")))
+    process = start_cli("run", "Sleep, then touch", "--model", "claude-sonnet-4-5", env=env)
+    try:
+        wait_for(lambda: stored_count(db) == 2 and started.exists(), what="the command to start")
+    finally:
+        kill_hard(process)
+    time.sleep(4)
+    assert not marker.exists(), "the shell outlived its killed run and went on"
