@@ -60,7 +60,9 @@ from computer_use_demo.models.providers import (
 from computer_use_demo.models.specs import ImageTier, ThinkingEffort, ThinkingMode
 from computer_use_demo.models.usage import RunUsage, TurnUsage
 from computer_use_demo.runs.config import SETTING_NAMES, RunConfig
+from computer_use_demo.runs.controls import RunControls
 from computer_use_demo.runs.hooks import RunHooks, call_hook
+from computer_use_demo.runs.takeover import SafePoint
 from computer_use_demo.tools import ToolCollection, ToolResult, ToolVersion
 from computer_use_demo.tools.build import tool_result_from_block
 
@@ -89,12 +91,18 @@ async def run_loop(
     tools: ToolCollection,
     hooks: RunHooks | None = None,
     cancel_event: asyncio.Event | None = None,
+    controls: RunControls | None = None,
 ) -> LoopStop:
-    """Run the conversation in `messages` until Claude stops; `cancel_event` stops it cleanly."""
+    """Run the conversation in `messages` until Claude stops; `cancel_event` stops it cleanly.
+
+    `controls`: a person's approvals and takeovers (none without them: every call runs)."""
     run = _Run(config, messages, client, tools, hooks or RunHooks(), cancel_event)
+    run.controls = controls
     answer_unanswered_tool_uses(messages)  # a history from an earlier, interrupted run
     try:
         run.plan = RequestPlan.build(config, tools.to_params())
+        if controls is not None:
+            controls.bind(tools, config.resolved_image_tier)
     except Exception as exc:  # e.g. no X display: the user must see it, the history stays as it was
         log.info("could not set up the %s tools", config.tool_version, exc_info=True)
         return await run.finish(tools_failed_stop(exc))
@@ -108,6 +116,9 @@ async def run_loop(
         # Cancelled, or a hook raised: whatever ends the run, the history stays valid to continue.
         run.close_open_turn(cancelled=isinstance(exc, asyncio.CancelledError))
         raise
+    finally:
+        if controls is not None:
+            controls.takeover.end()
 
 
 class _Run:
@@ -126,6 +137,7 @@ class _Run:
         self.hooks, self.cancel_event = hooks, cancel_event
         self.usage = RunUsage(model=config.model)
         self.plan: RequestPlan | None = None
+        self.controls: RunControls | None = None
         self.open_turn: ObservedTools | None = None  # the tool calls now running
         self.in_flight: list[dict[str, Any]] = []  # their finished results, kept if the run ends
 
@@ -142,10 +154,27 @@ class _Run:
         if response.stop_reason == "pause_turn":
             return None
         if response.stop_reason == "tool_use" and tool_uses:
-            return await self.run_tools(tool_uses, unparsed=response.unparsed_tool_inputs)
+            return await self.run_tools(tool_uses, number, unparsed=response.unparsed_tool_inputs)
         if tool_uses:  # cut off (max_tokens) before the calls were complete: none of them ran
             answer_unanswered_tool_uses(self.messages, CUT_OFF_TEXT)
-        return stop_for_reason(response.stop_reason)
+        stop = stop_for_reason(response.stop_reason)
+        if stop.kind == "end_turn" and self.controls is not None:
+            return await self.after_answer(number, stop)
+        return stop
+
+    async def after_answer(self, number: int, stop: LoopStop) -> LoopStop | None:
+        """The safe point after an answer: a person who asked for the desktop gets it, then the model
+        is told what they did and goes on (None); else the run ends with `stop`."""
+        assert self.controls is not None
+        try:
+            pause = self.controls.pause(SafePoint(number), self.hooks)
+            segment = await _until_cancelled(pause, self.cancel_event)
+        except _Cancelled:
+            return LoopStop("cancelled", "Stopped by the user while they held the desktop.")
+        if segment is None:
+            return stop
+        await self.append({"role": "user", "content": segment.message_blocks()})
+        return None
 
     async def ask(self, request: TurnRequest) -> TurnResponse | LoopStop:
         await call_hook(self.hooks.on_request, request)
@@ -173,11 +202,14 @@ class _Run:
                 await call_hook(self.hooks.on_block, block)
 
     async def run_tools(
-        self, tool_uses: list[dict[str, Any]], *, unparsed: Collection[str]
+        self, tool_uses: list[dict[str, Any]], number: int, *, unparsed: Collection[str]
     ) -> LoopStop | None:
-        self.open_turn, self.in_flight = ObservedTools(self.tools, self.hooks, tool_uses), []
+        self.open_turn = ObservedTools(
+            self.tools, self.hooks, tool_uses, controls=self.controls, turn=number, messages=self.messages
+        )
+        self.in_flight = []
         try:
-            work = self.open_turn.run_turn(tool_uses, completed=self.in_flight, unparsed=unparsed)
+            work = self.open_turn.run_with_controls(tool_uses, completed=self.in_flight, unparsed=unparsed)
             results = await _until_cancelled(work, self.cancel_event)
         except _Cancelled:
             self.close_open_turn(cancelled=True)
@@ -185,7 +217,8 @@ class _Run:
         self.open_turn = None
         await self.append({"role": "user", "content": results})
         for block in results:
-            await call_hook(self.hooks.on_tool_result, block, tool_result_from_block(block))
+            if block.get("type") == "tool_result":  # a takeover's report follows the results
+                await call_hook(self.hooks.on_tool_result, block, tool_result_from_block(block))
         return None
 
     async def append(self, message: Message) -> None:
@@ -279,9 +312,11 @@ async def sampling_loop(
     `max_retries`: retries of 408/409/429/5xx and connection errors, honouring retry-after up to
     `max_retry_wait_s` seconds per wait; each wait is reported to `stream_callback` as a "retry" delta.
     """
-    # The keywords carry the names of RunConfig's settings and of CallbackHooks' callbacks.
+    # The keywords carry the names of RunConfig's settings and of CallbackHooks' callbacks. The approval
+    # settings are not among them: no one could answer here (a RunSession with RunControls can).
     given = dict(locals())
-    config = RunConfig(**{name: given[name] for name in SETTING_NAMES} | {"provider": str(provider)})
+    settings = {name: given[name] for name in SETTING_NAMES if name in given}
+    config = RunConfig(**settings | {"provider": str(provider)})
     hooks = CallbackHooks(**{name: given[name] for name in CALLBACK_NAMES})
     answer_unanswered_tool_uses(messages)  # a history from an earlier, interrupted run
     resources = RunResources(config, api_key, client=client, tools=tools)

@@ -17,7 +17,13 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute
 
-from computer_use_demo.api import routes_conversations, routes_desktop, routes_events, routes_runs
+from computer_use_demo.api import (
+    routes_control,
+    routes_conversations,
+    routes_desktop,
+    routes_events,
+    routes_runs,
+)
 from computer_use_demo.api.errors import install_error_handlers
 from computer_use_demo.api.middleware import BearerTokenMiddleware, BodyLimitMiddleware
 from computer_use_demo.service.state import ServiceState
@@ -87,7 +93,7 @@ def create_app(
         """Open to all (no token): the server answers."""
         return {"ok": True}
 
-    for module in (routes_conversations, routes_runs, routes_events, routes_desktop):
+    for module in (routes_conversations, routes_runs, routes_control, routes_events, routes_desktop):
         app.include_router(module.router)
     for path, endpoint in mounted.items():
         app.router.routes.append(endpoint.route(path))

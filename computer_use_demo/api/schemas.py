@@ -22,6 +22,7 @@ MAX_TASK_CHARS = 100_000
 MAX_TITLE_CHARS = 200
 MAX_SETTING_CHARS = 100_000
 MAX_SETTING_INT = 1_000_000_000
+MAX_SETTING_ITEMS = 200
 
 
 def _encodable(text: str) -> str:
@@ -51,6 +52,8 @@ def _bounded(hint: Any) -> Any:
         return Annotated[int, Field(le=MAX_SETTING_INT)]
     if hint is str:
         return Annotated[Text, Field(max_length=MAX_SETTING_CHARS)]
+    if typing.get_origin(hint) is tuple:  # a list in JSON (approval_rules)
+        return Annotated[list[_bounded(args[0])], Field(max_length=MAX_SETTING_ITEMS)]
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return typing.Union[tuple(_bounded(arg) for arg in args)]  # noqa: UP007 - built at runtime
     return hint

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from computer_use_demo.agent.errors import describe_error
 from computer_use_demo.agent.history import add_user_text
 from computer_use_demo.agent.resources import client_for
+from computer_use_demo.cli.approval_prompt import TerminalApprover, stdin_is_terminal, unattended_answer
 from computer_use_demo.cli.exit_codes import (
     EXIT_BUSY,
     EXIT_DIVERGED,
@@ -33,8 +34,10 @@ from computer_use_demo.desktop.run_lock import DesktopBusy, acquire_run_lock
 from computer_use_demo.models.compatibility import compatibility_warning
 from computer_use_demo.models.credentials import MissingAPIKey, api_key_for
 from computer_use_demo.models.providers import ModelClient, StreamDelta, TurnRequest, TurnResponse
+from computer_use_demo.runs.approvals import ApprovalDecision
 from computer_use_demo.runs.config import RunConfig
-from computer_use_demo.runs.hooks import RunHooks, ToolCall, ToolTiming
+from computer_use_demo.runs.controls import RunControls
+from computer_use_demo.runs.hooks import HookChain, RunHooks, ToolCall, ToolTiming
 from computer_use_demo.runs.session import RunOutcome, RunSession
 from computer_use_demo.store import ConversationNotFound, ConversationStore, config_dir
 from computer_use_demo.tools import ToolResult
@@ -94,6 +97,7 @@ class HeadlessRun(RunHooks):
         )
         settings = {"tool_version": str(trajectory.header.get("tool_version")), **o.settings}
         settings["only_n_most_recent_images"] = None  # the recording's requests carried every screenshot
+        settings["approval_mode"] = "none"  # the recorded approvals are given again; nothing new is asked
         model = o.model or str(trajectory.header.get("model") or "replay")
         config = RunConfig.for_model(model, provider="replay", **settings)
         self._note(f"replaying {folder} ({len(trajectory.tool_calls)} tool calls, model {model})")
@@ -153,6 +157,18 @@ class HeadlessRun(RunHooks):
         label = describe_call(call.name, call.toolset_name, call.input)
         self._note(f"  -> {label}  {timing.duration_s:.2f} s  {status}")
 
+    def on_approval_decided(self, decision: ApprovalDecision) -> None:
+        verdict = "approved" if decision.approved else "denied"
+        why = f": {shorten(decision.reason, 80)}" if decision.reason else ""
+        self._note(f"  [{verdict} by {decision.by}{why}]")
+
+    def _controls(self, config: RunConfig) -> tuple[RunControls, RunHooks]:
+        """Approvals asked on the terminal, or denied at once when there is none to ask on."""
+        if stdin_is_terminal():
+            controls = RunControls.for_config(config)
+            return controls, HookChain(self, TerminalApprover(controls.approvals, err=self.err))
+        return RunControls.for_config(config, answer=unattended_answer()), self
+
     # -- the run ---------------------------------------------------------------------------------------
 
     async def execute(self) -> int:
@@ -177,6 +193,7 @@ class HeadlessRun(RunHooks):
             raise
         add_user_text(messages, self.o.task)
         record = new_recording_folder(conversation_id) if self.o.record == AUTO_RECORD else self.o.record
+        controls, hooks = self._controls(config)
         session = RunSession(
             config,
             messages,
@@ -186,8 +203,9 @@ class HeadlessRun(RunHooks):
             task=self.o.task,
             record_to=record,
             client=client,
-            hooks=self,
+            hooks=hooks,
             check=self._replay_check,
+            controls=controls,
         )
         with _cancelled_by_signals() as cancel:
             outcome = await session.run(cancel)

@@ -58,6 +58,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="the longest wait before retrying a failed request, whatever retry-after asks (default 60)",
     )
     run.add_argument(
+        "--approve",
+        choices=("none", "policy", "all"),
+        default="policy",
+        help="which calls wait for your OK on the terminal: policy (default: risky ones, see the README), "
+        "all (every action), none (nothing asks: for unattended runs). Without a terminal, calls that "
+        "need an OK are denied",
+    )
+    run.add_argument(
+        "--approval-timeout",
+        type=_positive_int,
+        default=None,
+        metavar="SECONDS",
+        help="no answer in this time denies the call (default 300)",
+    )
+    run.add_argument(
         "--record",
         type=Path,
         nargs="?",
@@ -163,6 +178,8 @@ def run_settings(args: argparse.Namespace) -> dict[str, Any]:
         "only_n_most_recent_images": args.only_n_most_recent_images,
         "system_prompt_suffix": args.system_prompt_suffix,
         "max_retry_wait_s": args.max_retry_wait,
+        "approval_mode": args.approve,
+        "approval_timeout_s": args.approval_timeout,
     }
     return {name: value for name, value in given.items() if value is not None}
 

@@ -25,11 +25,13 @@ from computer_use_demo.models.providers import (
 )
 from computer_use_demo.models.specs import ImageTier, ModelSpec, ThinkingEffort, ThinkingMode, lookup_model
 from computer_use_demo.models.thinking import thinking_request
+from computer_use_demo.runs.policy import APPROVAL_MODES, ApprovalPolicy
 from computer_use_demo.tools.groups import TOOL_GROUPS_BY_VERSION, ToolGroup, ToolVersion
 
 DEFAULT_MAX_TOKENS = 16_384  # per call, unless the model allows less
 DEFAULT_RECENT_IMAGES = 3
 DEFAULT_MAX_ITERATIONS = 100
+DEFAULT_APPROVAL_TIMEOUT_S = 300
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,6 +53,9 @@ class RunConfig:
     base_url: str | None = None  # None: the provider's endpoint (or its *_BASE_URL variable)
     max_retries: int = DEFAULT_MAX_RETRIES  # failed requests (408/409/429/5xx, connection errors) retried
     max_retry_wait_s: float = DEFAULT_MAX_RETRY_WAIT_S  # the longest wait before a retry (caps retry-after)
+    approval_mode: str = "none"  # which calls wait for a person's OK: none, policy (the rules), all
+    approval_rules: tuple[str, ...] | None = None  # `kind:pattern` rules (runs/policy.py); None: defaults
+    approval_timeout_s: int = DEFAULT_APPROVAL_TIMEOUT_S  # no answer in this time is a denial
 
     def __post_init__(self) -> None:
         for name, value in dataclasses.asdict(self).items():
@@ -71,6 +76,12 @@ class RunConfig:
         _check_at_least("max_retry_wait_s", self.max_retry_wait_s, 0)
         _check_at_least("only_n_most_recent_images", self.only_n_most_recent_images, 0)
         _check_at_least("thinking_budget", self.thinking_budget, 1)
+        _check_at_least("approval_timeout_s", self.approval_timeout_s, 1)
+        _check_choice("approval_mode", self.approval_mode, APPROVAL_MODES)
+        try:  # the rules must parse
+            ApprovalPolicy.from_settings(self.approval_mode, self.approval_rules)
+        except ValueError as exc:
+            raise ValueError(f"approval_rules: {exc}") from None
         if not self.provider or not self.model.strip():
             raise ValueError("provider and model must not be empty")
         # The thinking settings must fit the model and max_tokens (extended thinking needs room).
@@ -105,6 +116,8 @@ class RunConfig:
         """`for_model` from a plain mapping (a JSON body, a settings file): every key must be a setting."""
         settings = dict(values)
         _check_names(settings)
+        if isinstance(settings.get("approval_rules"), list):  # JSON has no tuples
+            settings["approval_rules"] = tuple(settings["approval_rules"])
         model = settings.pop("model", None)
         provider = settings.pop("provider", "anthropic")
         return cls.for_model(model, provider=provider, **settings)
@@ -134,6 +147,10 @@ class RunConfig:
             return self.image_tier
         return "high" if self.spec.uses_high_image_tier(self.tool_version) else "standard"
 
+    @property
+    def approval_policy(self) -> ApprovalPolicy:
+        return ApprovalPolicy.from_settings(self.approval_mode, self.approval_rules)
+
     def summary(self) -> dict[str, Any]:
         """What a stored conversation notes about the run that wrote it."""
         return {"provider": self.provider, "model": self.model, "tool_version": self.tool_version}
@@ -141,8 +158,16 @@ class RunConfig:
 
 SETTING_NAMES = tuple(f.name for f in dataclasses.fields(RunConfig))
 _OPTIONAL = frozenset(
-    {"thinking_budget", "only_n_most_recent_images", "prompt_caching", "image_tier", "base_url"}
+    {
+        "thinking_budget",
+        "only_n_most_recent_images",
+        "prompt_caching",
+        "image_tier",
+        "base_url",
+        "approval_rules",
+    }
 )
+_STRING_TUPLES = frozenset({"approval_rules"})
 _BOOLS = frozenset({"prompt_caching", "token_efficient_tools_beta"})
 _FLOATS = frozenset({"max_retry_wait_s"})
 _INTS = frozenset(
@@ -153,6 +178,7 @@ _INTS = frozenset(
         "image_prune_interval",
         "max_iterations",
         "max_retries",
+        "approval_timeout_s",
     }
 )
 
@@ -170,6 +196,10 @@ def _check_type(name: str, value: Any) -> None:
     if value is None:
         if name not in _OPTIONAL:
             raise ValueError(f"{name} must be given")
+        return
+    if name in _STRING_TUPLES:
+        if not isinstance(value, tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(f"{name} must be a list of strings, got {value!r}")
         return
     if name in _FLOATS:
         if not isinstance(value, int | float) or isinstance(value, bool):

@@ -9,41 +9,26 @@ Order within one model call: on_request, (on_delta...), on_response, on_http, on
 (the assistant turn, appended), on_block per block; then for tool calls: on_tool_started and
 on_tool_finished per call as it runs, on_message (the results, appended), on_tool_result per result. Last:
 on_stop.
+
+A person's part (see `controls.py`): before a call that needs approval, on_approval_requested and then
+on_approval_decided (a denied call never starts); at a safe point where someone took the desktop,
+on_takeover_started and, once they hand it back, on_takeover_ended with what they did.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, cast
 
 from computer_use_demo.agent.stops import LoopStop
 from computer_use_demo.models.providers import StreamDelta, TurnRequest, TurnResponse
 from computer_use_demo.models.usage import RunUsage, TurnUsage
+from computer_use_demo.runs.human_records import ApprovalDecision, ApprovalRequest, ControlState, HumanSegment
+from computer_use_demo.runs.tool_call import ToolCall, ToolTiming
 from computer_use_demo.tools.base import ToolResult
 
-
-@dataclass(frozen=True)
-class ToolCall:
-    """One `tool_use` block the model sent, as the tools receive it."""
-
-    tool_use_id: str
-    name: str  # for a toolset member, the member (`left_click`)
-    toolset_name: str | None
-    input: Any
-
-    @classmethod
-    def from_block(cls, block: dict[str, Any]) -> ToolCall:
-        return cls(
-            str(block.get("id")), str(block.get("name")), block.get("toolset_name"), block.get("input")
-        )
-
-
-@dataclass(frozen=True)
-class ToolTiming:
-    started_at: float  # wall clock
-    duration_s: float
+__all__ = ["HookChain", "RunHooks", "ToolCall", "ToolTiming", "call_hook"]
 
 
 class RunHooks:
@@ -73,6 +58,18 @@ class RunHooks:
 
     def on_tool_result(self, block: dict[str, Any], result: ToolResult) -> Any:
         """Each `tool_result` block as sent back, once the turn's results are in the history."""
+
+    def on_approval_requested(self, request: ApprovalRequest) -> Any:
+        """A call waits for a person's OK (`Approvals.decide` answers it)."""
+
+    def on_approval_decided(self, decision: ApprovalDecision) -> Any:
+        """Approved, denied, or timed out; a denied call is answered with an error and never starts."""
+
+    def on_takeover_started(self, state: ControlState) -> Any:
+        """The agent paused at a safe point and a person now holds the desktop."""
+
+    def on_takeover_ended(self, segment: HumanSegment) -> Any:
+        """The person handed the desktop back; `segment` says what they did."""
 
     def on_stop(self, stop: LoopStop) -> Any: ...
 
@@ -116,6 +113,18 @@ class HookChain(RunHooks):
 
     async def on_tool_result(self, block: dict[str, Any], result: ToolResult) -> None:
         await self._each("on_tool_result", block, result)
+
+    async def on_approval_requested(self, request: ApprovalRequest) -> None:
+        await self._each("on_approval_requested", request)
+
+    async def on_approval_decided(self, decision: ApprovalDecision) -> None:
+        await self._each("on_approval_decided", decision)
+
+    async def on_takeover_started(self, state: ControlState) -> None:
+        await self._each("on_takeover_started", state)
+
+    async def on_takeover_ended(self, segment: HumanSegment) -> None:
+        await self._each("on_takeover_ended", segment)
 
     async def on_stop(self, stop: LoopStop) -> None:
         await self._each("on_stop", stop)

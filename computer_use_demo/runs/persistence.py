@@ -1,11 +1,13 @@
 """Keeping a run's conversation in the store as it goes (hooks): each message as soon as it exists, each
-tool call before it runs and when it ends, and each model call's usage under the user turn it served."""
+tool call before it runs and when it ends, each model call's usage under the user turn it served, and each
+approval or denial a person gave. (A takeover is in the messages: the report the model got.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from computer_use_demo.models.usage import RunUsage, TurnUsage
+from computer_use_demo.runs.approvals import ApprovalDecision
 from computer_use_demo.runs.hooks import RunHooks, ToolCall, ToolTiming
 from computer_use_demo.store import ConversationStore
 from computer_use_demo.tools.base import ToolResult
@@ -44,6 +46,17 @@ class StoreHooks(RunHooks):
             name=call.name,
             duration_s=timing.duration_s,
             is_error=result.is_error,
+        )
+
+    def on_approval_decided(self, decision: ApprovalDecision) -> None:
+        self.store.record_approval(
+            self.conversation_id,
+            tool_use_id=decision.call_id,
+            approved=decision.approved,
+            reason=decision.reason,
+            decided_by=decision.by,
+            asked_because=decision.asked_because,
+            decided_at=decision.decided_at,
         )
 
     def on_usage(self, turn_usage: TurnUsage, run_usage: RunUsage, turn_number: int) -> None:

@@ -1,8 +1,10 @@
 """Writing a run as a trajectory while it happens (hooks): every request's new content, every response
-with its usage and duration, every tool call with its result and timing, and how the run ended."""
+with its usage and duration, every tool call with its result and timing, every approval and takeover, and
+how the run ended."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 from pathlib import Path
@@ -12,8 +14,10 @@ from computer_use_demo.agent.stops import LoopStop
 from computer_use_demo.desktop.capture import CaptureError, ScrotBackend
 from computer_use_demo.models.providers import TurnRequest, TurnResponse
 from computer_use_demo.models.usage import TurnUsage
+from computer_use_demo.runs.approvals import ApprovalDecision
 from computer_use_demo.runs.config import RunConfig
 from computer_use_demo.runs.hooks import RunHooks, ToolCall, ToolTiming
+from computer_use_demo.runs.takeover import HumanSegment
 from computer_use_demo.tools.base import ToolResult
 from computer_use_demo.tools.blocks import blocks_of
 from computer_use_demo.trajectory import TrajectoryRecorder
@@ -74,6 +78,13 @@ class RecorderHooks(RunHooks):
             started_at=timing.started_at if timing else None,
             duration_s=round(timing.duration_s, 3) if timing else None,
         )
+
+    def on_approval_decided(self, decision: ApprovalDecision) -> None:
+        self.recorder.approval(self.turn, decision.to_dict())
+
+    def on_takeover_ended(self, segment: HumanSegment) -> None:
+        png = base64.b64decode(segment.screenshot) if segment.screenshot else None
+        self.recorder.human(self.turn, segment.to_record(), png)
 
     def end(self, stop: LoopStop, usage: TurnUsage, failure: str | None) -> None:
         """Write how the run ended (`failure`: why a run that ended normally still failed) and close."""

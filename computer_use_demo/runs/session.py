@@ -29,11 +29,14 @@ from computer_use_demo.desktop.run_lock import RunLock
 from computer_use_demo.models.providers import ModelClient, TurnRequest
 from computer_use_demo.models.usage import RunUsage, TurnUsage
 from computer_use_demo.runs.config import RunConfig
+from computer_use_demo.runs.controls import RunControls
 from computer_use_demo.runs.hooks import HookChain, RunHooks, ToolCall, ToolTiming
 from computer_use_demo.runs.persistence import StoreHooks
 from computer_use_demo.runs.recording import RecorderHooks
+from computer_use_demo.runs.replay_controls import arm_for_replay
 from computer_use_demo.store import ConversationStore
 from computer_use_demo.tools import ToolCollection, ToolResult
+from computer_use_demo.trajectory.replay_client import ReplayModelClient, ReplayUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,8 @@ class RunSession:
     trajectory into that folder. `desktop_lock`: released when the run ends, before `run` returns.
     `client`/`tools`: use these (they are closed at the end, like the ones made here). `check`: asked
     after a run that ended normally; a message means it failed anyway (a replay that diverged).
+    `controls`: a person's approvals and takeovers (default: from the config's approval settings); keep
+    a reference to answer them. A replay reproduces the recording's approvals and takeovers itself.
     """
 
     def __init__(
@@ -90,6 +95,7 @@ class RunSession:
         tools: ToolCollection | None = None,
         hooks: RunHooks | None = None,
         check: Callable[[], str | None] | None = None,
+        controls: RunControls | None = None,
     ) -> None:
         if store is not None and not conversation_id:
             raise ValueError("a stored run needs its conversation_id")
@@ -102,6 +108,7 @@ class RunSession:
         self.record_to = record_to
         self.front_end = hooks
         self.check = check
+        self.controls = controls or RunControls.for_config(config)
         self.user_turn = user_turn_number(messages)
         self._resources = RunResources(config, api_key, client=client, tools=tools, close_all=True)
         self._stored: StoreHooks | None = None
@@ -117,6 +124,8 @@ class RunSession:
         try:
             hooks = HookChain(*self._prepare(), _Tally(outcome), self.front_end)
             failed = await self._resources.open(hooks)
+            if failed is None:
+                hooks.hooks.extend(self._replay_hooks())
             if failed is not None:
                 await hooks.on_stop(failed)
             outcome.stop = failed or await self._loop(hooks, cancel_event)
@@ -156,11 +165,28 @@ class RunSession:
             own.append(self._recorder)
         return own
 
+    def _replay_hooks(self) -> list[RunHooks]:
+        """For a replay: its recorded approvals and takeovers, and the hooks that check them."""
+        client = self._resources.client
+        if not isinstance(client, ReplayModelClient):
+            return []
+        try:
+            replay = client.session_for(self.config.model)
+        except ReplayUnavailable:
+            return []  # the first request says so, as for any replay that cannot be read
+        return [arm_for_replay(self.controls, replay)]
+
     async def _loop(self, hooks: RunHooks, cancel_event: asyncio.Event | None) -> LoopStop:
         client, tools = self._resources.client, self._resources.tools
         assert client is not None and tools is not None
         return await run_loop(
-            self.config, self.messages, client=client, tools=tools, hooks=hooks, cancel_event=cancel_event
+            self.config,
+            self.messages,
+            client=client,
+            tools=tools,
+            hooks=hooks,
+            cancel_event=cancel_event,
+            controls=self.controls,
         )
 
     async def _end(self, outcome: RunOutcome) -> None:

@@ -4,7 +4,9 @@ What a client sees: `turn` (a model call begins), `text_delta` / `thinking_delta
 streams), `stream_restart` and `retry` (the answer broke off or waits for a retry), `text` / `thinking`
 (a finished block), `tool_call` (name and input), `tool_finished` (duration, error or not), `tool_result`
 (its text and the address of its screenshot, never the image itself), `usage` (per model call and for the
-run so far), `error` and `stop` (why the run ended). The run manager adds `status` changes. Model text is
+run so far), `approval_requested` / `approval_decided` (a call that waits for a person's OK, and the
+answer), `takeover_started` / `takeover_ended` (a person holds the desktop; what they did), `error` and
+`stop` (why the run ended). The run manager adds `status` changes. Model text is
 carried as JSON data only. Writing an event never fails the run: the run matters more than its log.
 """
 
@@ -19,6 +21,12 @@ from computer_use_demo.agent.stops import LoopStop
 from computer_use_demo.models.providers import StreamDelta, TurnRequest, TurnResponse
 from computer_use_demo.models.usage import RunUsage, TurnUsage
 from computer_use_demo.runs.hooks import RunHooks, ToolCall, ToolTiming
+from computer_use_demo.runs.human_records import (
+    ApprovalDecision,
+    ApprovalRequest,
+    ControlState,
+    HumanSegment,
+)
 from computer_use_demo.service.broadcaster import Broadcaster
 from computer_use_demo.store.events import Event, EventLog
 from computer_use_demo.store.messages import usage_values
@@ -138,6 +146,31 @@ class EventHooks(RunHooks):
             },
         )
 
+    def on_approval_requested(self, request: ApprovalRequest) -> None:
+        self.sink.emit("approval_requested", approval_data(self.sink.conversation_id, request))
+
+    def on_approval_decided(self, decision: ApprovalDecision) -> None:
+        self.sink.emit("approval_decided", decision.to_dict())
+
+    def on_takeover_started(self, state: ControlState) -> None:
+        self.sink.emit("takeover_started", state.to_dict())
+
+    def on_takeover_ended(self, segment: HumanSegment) -> None:
+        shot = _sha256_of(segment.screenshot)
+        self.sink.emit(
+            "takeover_ended",
+            {
+                "holder": segment.holder,
+                "place": segment.place.to_dict(),
+                "started_at": segment.started_at,
+                "ended_at": segment.ended_at,
+                "steps": [step.to_record() for step in segment.steps],
+                "note": segment.note,
+                # Stored with the message that tells Claude, which the loop appends next.
+                "screenshot_url": screenshot_path(self.sink.conversation_id, shot) if shot else None,
+            },
+        )
+
     def on_stop(self, stop: LoopStop) -> None:
         if stop.error is not None:
             self.sink.emit(
@@ -145,6 +178,20 @@ class EventHooks(RunHooks):
                 {"kind": stop.error.kind, "message": stop.error.message, **stop.error.details()},
             )
         self.sink.emit("stop", {"kind": stop.kind, "message": stop.message, "stop_reason": stop.stop_reason})
+
+
+def approval_data(conversation_id: str, request: ApprovalRequest) -> dict[str, Any]:
+    """A pending approval as the API shows it: the screenshot as the address the store keeps it under."""
+    shot = _sha256_of(request.screenshot)
+    url = screenshot_path(conversation_id, shot) if shot else None
+    return {**request.to_dict(), "screenshot_url": url}
+
+
+def _sha256_of(data: str | None) -> str | None:
+    if not data:
+        return None
+    raw = decode_base64_image({"type": "image", "source": {"type": "base64", "data": data}})
+    return hashlib.sha256(raw).hexdigest() if raw is not None else None
 
 
 def _screenshot_sha256(block: Mapping[str, Any]) -> str | None:

@@ -25,6 +25,7 @@ from computer_use_demo.agent.history import add_user_text
 from computer_use_demo.desktop.run_lock import acquire_run_lock, current_holder
 from computer_use_demo.models.credentials import api_key_for
 from computer_use_demo.runs.config import RunConfig
+from computer_use_demo.runs.controls import RunControls
 from computer_use_demo.runs.session import RunOutcome, RunSession
 from computer_use_demo.service.broadcaster import Broadcaster
 from computer_use_demo.service.event_hooks import EventHooks, EventSink
@@ -57,6 +58,7 @@ class LiveRun:
     cancel_event: asyncio.Event = field(default_factory=asyncio.Event)
     worker: asyncio.Task[RunOutcome] | None = None
     outcome: RunOutcome | None = None
+    controls: RunControls = field(default_factory=RunControls)  # approvals and takeover of this run
 
     async def finished(self) -> RunOutcome:
         assert self.worker is not None
@@ -130,7 +132,7 @@ class RunManager:
             raise NothingToRun("The conversation ends with Claude's answer: give a task to continue it.")
         api_key = api_key_for(config.provider, config_dir(create=False))
         lock = acquire_run_lock(owner=self.owner, task=task or "", conversation_id=conversation_id)
-        live = LiveRun(conversation_id, config, task or "")
+        live = LiveRun(conversation_id, config, task or "", controls=RunControls.for_config(config))
         sink = EventSink(self.events, self.broadcaster, conversation_id)
         try:
             self.store.save_messages(conversation_id, messages)  # the new task shows at once
@@ -145,6 +147,7 @@ class RunManager:
                 desktop_lock=lock,
                 task=task or "",
                 hooks=EventHooks(sink, model=config.model),
+                controls=live.controls,
             )
             sink.emit(STATUS_EVENT, {"status": "running", "task": task or "", "model": config.model})
             live.worker = asyncio.get_running_loop().create_task(self._drive(live, session, sink))

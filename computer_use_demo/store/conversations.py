@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from computer_use_demo.store.approvals import ApprovalRecords
 from computer_use_demo.store.images import ImageFiles, ImageRef, externalize_images, restore_images
 from computer_use_demo.store.messages import (
     canonical_message,
@@ -49,7 +50,7 @@ class ConversationSummary:
     settings: dict[str, Any] = field(default_factory=dict)
 
 
-class ConversationStore(RunRecords):
+class ConversationStore(RunRecords, ApprovalRecords):
     """The conversation database (default: `conversations.db` in the config folder) and its screenshots."""
 
     def __init__(self, path: Path | str | None = None) -> None:

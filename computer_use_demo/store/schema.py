@@ -8,7 +8,8 @@ from pathlib import Path
 from computer_use_demo.store.private_files import ensure_private_file, tighten
 
 # 1: conversations, messages, images, usage, tool calls. 2: the event log of runs (store/events.py).
-SCHEMA_VERSION = 2
+# 3: approvals and denials of tool calls (store/approvals.py).
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -68,6 +69,17 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (conversation_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_by_type ON events(conversation_id, type, seq);
+CREATE TABLE IF NOT EXISTS approvals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    tool_use_id TEXT NOT NULL,
+    approved INTEGER NOT NULL,
+    reason TEXT NOT NULL DEFAULT '',
+    decided_by TEXT NOT NULL,
+    asked_because TEXT NOT NULL DEFAULT '',
+    decided_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS approvals_by_conversation ON approvals(conversation_id);
 """
 
 

@@ -1,8 +1,10 @@
 """A stored conversation as a trajectory folder, so chats from the UI can be viewed, shared and replayed.
 
-The store has every message, the usage of every response (in order) and the timing of every tool call;
-that is all a trajectory holds. Usage is matched to assistant turns by order, which is exact for runs
-the app made (one usage record per response that produced a message).
+The store has every message, the usage of every response (in order), the timing of every tool call and
+every approval decision; that is what a trajectory holds (a takeover is in the messages as the report the
+model got, but its raw input events are not stored, so a replay of an export cannot play it back). Usage
+is matched to assistant turns by order, which is exact for runs the app made (one usage record per
+response that produced a message).
 """
 
 from __future__ import annotations
@@ -23,11 +25,24 @@ def _started(timing: dict[str, Any]) -> float | None:
     return timing["created_at"] - (timing.get("duration_s") or 0)
 
 
+def _decision_record(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored decision in the trajectory's words (those of `ApprovalDecision.to_dict`)."""
+    return {
+        "call_id": row["tool_use_id"],
+        "approved": row["approved"],
+        "reason": row["reason"],
+        "by": row["decided_by"],
+        "decided_at": row["decided_at"],
+        "asked_because": row["asked_because"],
+    }
+
+
 def export_conversation(store: ConversationStore, conversation_id: str, folder: Path | str) -> Path:
     summary = store.get(conversation_id)
     messages = store.load_messages(conversation_id)
     usage = store.usage_records(conversation_id)
     timings = {t["tool_use_id"]: t for t in store.tool_calls(conversation_id)}
+    decisions = {a["tool_use_id"]: a for a in store.approvals(conversation_id)}
     first_user = next(iter(texts_of(messages[0])), "") if messages else ""
     settings = summary.settings
     recorder = TrajectoryRecorder(
@@ -61,6 +76,8 @@ def export_conversation(store: ConversationStore, conversation_id: str, folder: 
                 b.get("tool_use_id"): b for b in blocks_of(following) if b.get("type") == "tool_result"
             }
             for tool_use in tool_uses:
+                if tool_use["id"] in decisions:
+                    recorder.approval(turn, _decision_record(decisions[tool_use["id"]]))
                 result_block = results.get(tool_use["id"])
                 if result_block is None:
                     continue

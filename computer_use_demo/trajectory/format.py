@@ -7,6 +7,11 @@ Each line is one JSON record with a `type`:
 - `response`  the model's content blocks, stop reason, usage and time to the end of the stream;
 - `tool_call` one tool call: tool_use id, name (and toolset), input, result (text, error, screenshot file
               and the size the model saw it at: a bundled file may be downscaled), start time and duration;
+- `approval`  a person's decision on a tool call that needed it (version 2): tool_use id, approved, their
+              reason, who decided (user, timeout, takeover, unattended), why it was asked;
+- `human`     a takeover (version 2): where the run paused (turn, before or after which tool_use id), who
+              held the desktop, the raw input events in screen pixels, the readable steps in the model's
+              pixels, the screen size, the screenshot handed back, start and end time;
 - `end`       how the run ended (completed, failed, cancelled) and the total usage.
 
 Images inside blocks are written as files and referenced as `{"type": "image", "source": {"type": "file",
@@ -25,10 +30,11 @@ from typing import Any
 from computer_use_demo.tools.blocks import decode_base64_image, inline_image_block, map_image_blocks
 
 FORMAT_NAME = "computer-use-trajectory"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 has no approval or human records
 JSONL_NAME = "trajectory.jsonl"
 SCREENSHOTS_DIR = "screenshots"
-RECORD_TYPES = ("header", "request", "response", "tool_call", "end")
+RECORD_TYPES = ("header", "request", "response", "tool_call", "approval", "human", "end")
 
 
 class TrajectoryError(ValueError):
@@ -66,6 +72,8 @@ class Trajectory:
     requests: list[dict[str, Any]] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    humans: list[dict[str, Any]] = field(default_factory=list)  # takeovers, in order
     end: dict[str, Any] | None = None
 
     def screenshot_path(self, relative: str) -> Path:
@@ -107,9 +115,10 @@ def load_trajectory(folder: Path | str) -> Trajectory:
     header = next(records, None)
     if header is None or header["type"] != "header" or header.get("format") != FORMAT_NAME:
         raise TrajectoryError(f"{path}: does not start with a {FORMAT_NAME} header")
-    if header.get("version") != FORMAT_VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise TrajectoryError(
-            f"{path}: format version {header.get('version')}, this app reads {FORMAT_VERSION}"
+            f"{path}: format version {header.get('version')}, this app reads "
+            f"{', '.join(map(str, READABLE_VERSIONS))}"
         )
     trajectory = Trajectory(folder=path.parent, header=header)
     for record in records:
@@ -138,6 +147,10 @@ def load_trajectory(folder: Path | str) -> Trajectory:
                     duration_s=record.get("duration_s"),
                 )
             )
+        elif kind == "approval":
+            trajectory.approvals.append(record)
+        elif kind == "human":
+            trajectory.humans.append(record)
         elif kind == "end":
             trajectory.end = record
     return trajectory

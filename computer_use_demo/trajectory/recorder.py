@@ -136,6 +136,15 @@ class TrajectoryRecorder:
         }
         self._write("tool_call", record)
 
+    def approval(self, turn: int, decision: dict[str, Any]) -> None:
+        """A person's decision on a call (`ApprovalDecision.to_dict()`)."""
+        self._write("approval", {"turn": turn, **to_plain(decision)})
+
+    def human(self, turn: int, segment: dict[str, Any], screenshot_png: bytes | None) -> None:
+        """A takeover: `segment` holds place, holder, events, steps, screen and times (plain values)."""
+        screenshot = self._save_image(screenshot_png, "image/png") if screenshot_png else None
+        self._write("human", {"turn": turn, **to_plain(segment), "screenshot": screenshot})
+
     def end(self, status: str, *, error: str | None = None, usage: dict[str, int] | None = None) -> None:
         self._write("end", {"status": status, "error": error, "usage": usage, "ended_at": time.time()})
 

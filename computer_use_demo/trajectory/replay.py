@@ -222,6 +222,25 @@ class ReplaySession:
             comparison.changed_box,
         )
 
+    def recorded_human(self, place: dict[str, Any]) -> dict[str, Any] | None:
+        """The recorded takeover at this safe point (`SafePoint.to_dict()`), if there was one."""
+        return next((h for h in self.trajectory.humans if h.get("place") == place), None)
+
+    def check_human(self, place: dict[str, Any], live_steps: list[str]) -> StepReport:
+        """Compare the steps recorded live during a replayed takeover with the recorded ones."""
+        recorded = self.recorded_human(place) or {}
+        wanted = [str(step.get("description")) for step in recorded.get("steps") or []]
+        matched = wanted == live_steps
+        note = "" if matched else f"the human's steps differ: recorded {wanted}, replayed {live_steps}"
+        where = (
+            place.get("before_tool_use_id") or place.get("after_tool_use_id") or f"turn {place.get('turn')}"
+        )
+        step = StepReport(
+            int(place.get("turn") or 0), f"human@{where}", "human takeover", None, matched, note
+        )
+        self.report.steps.append(step)
+        return step
+
 
 def _png_size(data: bytes) -> tuple[int, int]:
     return Image.open(io.BytesIO(data)).size

@@ -62,7 +62,8 @@ class ReplayModelClient:
             ReplaySession(trajectory) if threshold is None else ReplaySession(trajectory, threshold=threshold)
         )
 
-    def _session_for(self, model: str) -> ReplaySession:
+    def session_for(self, model: str) -> ReplaySession:
+        """The replay this client serves (loaded on first use: ReplayUnavailable when it cannot be)."""
         if self.session is None:
             if model.startswith(MODEL_PREFIX):
                 folder: Path | str = model[len(MODEL_PREFIX) :]
@@ -76,7 +77,7 @@ class ReplayModelClient:
 
     async def stream_turn(self, request: TurnRequest, on_delta: DeltaCallback | None = None) -> TurnResponse:
         self.requests += 1
-        session = self._session_for(request.model)
+        session = self.session_for(request.model)
         answer = session.respond(request.messages)
         content = answer["content"]
         if self.append_report and answer["stop_reason"] != "tool_use" and session.finished:

@@ -21,6 +21,7 @@ from computer_use_demo.ui.conversations import (
 )
 from computer_use_demo.ui.credentials import CredentialCheck, check_credentials
 from computer_use_demo.ui.http_log import render_exchanges
+from computer_use_demo.ui.human_controls import render_takeover_bar, render_waiting_panel
 from computer_use_demo.ui.live_view import follow_run
 from computer_use_demo.ui.rendering import render_messages
 from computer_use_demo.ui.runner import settle_run
@@ -126,10 +127,13 @@ def main() -> None:
         if run is None:
             _show_outcome(session, settings, store)
             return
+        controls_seen = run.controls_version
         live_area = st.container()
+        waiting_area = st.container()
         st.button(
             "Stop", key="stop", type="primary", icon=":material/stop_circle:", on_click=_stop, args=(session,)
         )
+        render_takeover_bar(run)
         counts = [len(session.exchanges), len(session.usage.records)]
 
         def refresh_side_panels() -> None:
@@ -143,7 +147,16 @@ def main() -> None:
             counts[:] = now
 
         with live_area:
-            follow_run(run, hide_screenshots=settings.hide_screenshots, on_change=refresh_side_panels)
+            follow_run(
+                run,
+                hide_screenshots=settings.hide_screenshots,
+                on_change=refresh_side_panels,
+                controls_seen=controls_seen,
+            )
+        if not run.finished:  # it waits for the person: this script run ends, their click is the next
+            with waiting_area:
+                render_waiting_panel(run, controls_seen)
+            return
     settle_run(session)
     st.rerun()
 

@@ -14,9 +14,16 @@ from collections.abc import Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
+from computer_use_demo.ui.human_controls import render_decision
 from computer_use_demo.ui.model_text import inert_markdown
-from computer_use_demo.ui.rendering import ASSISTANT_AVATAR, TOOL_AVATAR, render_block, render_thinking
-from computer_use_demo.ui.runner import LoopRun, PartialBlock
+from computer_use_demo.ui.rendering import (
+    ASSISTANT_AVATAR,
+    TOOL_AVATAR,
+    USER_AVATAR,
+    render_block,
+    render_thinking,
+)
+from computer_use_demo.ui.runner import LiveItem, LoopRun, PartialBlock
 
 # Redraw the growing text at most this often, so a fast stream does not flood the browser.
 MIN_REDRAW_SECONDS = 0.1
@@ -37,8 +44,17 @@ def _render_partial(partial: list[PartialBlock]) -> None:
                 st.markdown(inert_markdown(block.text) + " \u258c")
 
 
-def follow_run(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None = None) -> None:
-    """Render `run`'s live items below what is on screen until it finishes.
+def follow_run(
+    run: LoopRun,
+    *,
+    hide_screenshots: bool,
+    on_change: Callable[[], None] | None = None,
+    controls_seen: int | None = None,
+) -> None:
+    """Render `run`'s live items below what is on screen until it finishes or waits for the person.
+
+    `controls_seen`: the run's `controls_version` this page was drawn for; when an approval or a takeover
+    starts or ends, the page is rerun so its buttons match (`st.rerun`).
 
     Streamlit ends the script with `StopException` both for its own Stop (in the page header) and when the
     browser goes away (a reload, a closed tab). The header Stop stops the run too; a browser that left does
@@ -46,7 +62,7 @@ def follow_run(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], 
     a new message) is not a stop: the next script run picks the run up again.
     """
     try:
-        _follow(run, hide_screenshots=hide_screenshots, on_change=on_change)
+        _follow(run, hide_screenshots=hide_screenshots, on_change=on_change, controls_seen=controls_seen)
     except StopException:
         if not browser_disconnected():
             run.cancel()
@@ -76,7 +92,19 @@ def browser_disconnected(grace: float = DISCONNECT_GRACE_SECONDS) -> bool:
     return True
 
 
-def _follow(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None) -> None:
+def _render_item(item: LiveItem, *, hide_screenshots: bool) -> None:
+    if item.role == "approval":
+        render_decision(item.block)
+    else:
+        render_block(item.block, hide_screenshots=hide_screenshots)
+
+
+AVATARS = {"tool": TOOL_AVATAR, "user": USER_AVATAR, "assistant": ASSISTANT_AVATAR}
+
+
+def _follow(
+    run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], None] | None, controls_seen: int | None
+) -> None:
     items_area = st.container()
     stream_slot = st.empty()
     status_slot = st.empty()
@@ -95,13 +123,13 @@ def _follow(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], Non
         now = time.monotonic()
         new_items = items[shown_items:] if version != seen else []
         for item in new_items:
-            if item.role != current_role or current_box is None:
+            role = "tool" if item.role == "approval" else item.role  # a decision goes with the tool calls
+            if role != current_role or current_box is None:
                 with items_area:
-                    avatar = TOOL_AVATAR if item.role == "tool" else ASSISTANT_AVATAR
-                    current_box = st.chat_message(item.role, avatar=avatar)
-                current_role = item.role
+                    current_box = st.chat_message(role, avatar=AVATARS.get(role, ASSISTANT_AVATAR))
+                current_role = role
             with current_box:
-                render_block(item.block, hide_screenshots=hide_screenshots)
+                _render_item(item, hide_screenshots=hide_screenshots)
         shown_items += len(new_items)
         if version != seen:
             stream_dirty = True
@@ -116,8 +144,10 @@ def _follow(run: LoopRun, *, hide_screenshots: bool, on_change: Callable[[], Non
                 stream_slot.empty()
             last_redraw = now
             stream_dirty = False
-        if finished:
+        if finished or run.waiting_for_person:
             break
+        if controls_seen is not None and run.controls_version != controls_seen:
+            st.rerun()  # an approval or a takeover began or ended: redraw the buttons for it
         if now - last_status >= STATUS_EVERY_SECONDS:
             label = "Stopping…" if run.cancel_requested else "Working…"
             status_slot.caption(f"{label} {now - run.started_at:.0f} s")

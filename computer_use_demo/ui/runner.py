@@ -25,8 +25,12 @@ from computer_use_demo.agent.stops import LoopStop
 from computer_use_demo.desktop.run_lock import RunLock
 from computer_use_demo.models.providers import StreamDelta
 from computer_use_demo.models.usage import RunUsage, TurnUsage
+from computer_use_demo.runs.approvals import ApprovalDecision, ApprovalRequest, UnknownApproval
+from computer_use_demo.runs.controls import RunControls
 from computer_use_demo.runs.hooks import RunHooks
+from computer_use_demo.runs.human_records import ControlState, HumanSegment
 from computer_use_demo.runs.session import RunSession
+from computer_use_demo.runs.takeover import NotHolding, TakeoverRefused
 from computer_use_demo.store import ConversationStore
 from computer_use_demo.tools import ToolResult
 from computer_use_demo.ui.config_store import ConfigStore
@@ -40,7 +44,7 @@ from computer_use_demo.ui.usage_meter import UsageRecord
 class LiveItem:
     """A finished piece of the run: an assistant block, or a tool result (as an API `tool_result` block)."""
 
-    role: str  # "assistant" or "tool"
+    role: str  # "assistant", "tool", "user" (what a person did during a takeover) or "approval"
     block: dict[str, Any]
 
 
@@ -76,6 +80,9 @@ class LoopRun(RunHooks):
         self.stop_kind: str | None = None
         self.stop_message: str | None = None
         self.user_turn = 0
+        self.controls = _controls_for(self.settings)
+        self.controls_version = 0  # changes when an approval or a takeover starts or ends
+        self.notice: str | None = None  # why the last approval or takeover request did not work
         self._thread = threading.Thread(target=self._thread_main, name="agent-loop", daemon=True)
 
     # -- control (script thread)
@@ -113,6 +120,45 @@ class LoopRun(RunHooks):
             partial = [PartialBlock(b.kind, b.text) for _, b in sorted(self.partial.items())]
             return self.version, list(self.items), partial, self.finished
 
+    # -- a person's part (script thread)
+    @property
+    def waiting_for_person(self) -> bool:
+        """The run waits for someone: an approval is pending, or a person holds the desktop."""
+        if self.finished:
+            return False
+        phase = self.controls.takeover.state().phase
+        # Asked for the desktop: the run is about to move (to the person), so keep following it.
+        return phase == "human" or (phase == "agent" and bool(self.controls.approvals.pending()))
+
+    def pending_approval(self) -> ApprovalRequest | None:
+        pending = self.controls.approvals.pending()
+        return pending[0] if pending else None
+
+    def control_state(self) -> ControlState:
+        return self.controls.takeover.state()
+
+    def decide(self, call_id: str, approve: bool, reason: str = "") -> None:
+        self._try(lambda: self.controls.approvals.decide(call_id, approve, reason))
+
+    def take_over(self, who: str) -> None:
+        self._try(lambda: self.controls.takeover.request(who))
+
+    def hand_back(self) -> None:
+        self._try(self.controls.takeover.hand_back)
+
+    def _try(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+            self.notice = None
+        except (UnknownApproval, TakeoverRefused, NotHolding) as exc:
+            self.notice = str(exc)
+        self._bump_controls()
+
+    def _bump_controls(self) -> None:
+        with self._changed:
+            self.controls_version += 1
+        self._bump()
+
     @property
     def secrets(self) -> list[str]:
         return [s for s in (self.settings.api_key, os.environ.get("ANTHROPIC_API_KEY", "")) if s]
@@ -145,6 +191,7 @@ class LoopRun(RunHooks):
             conversation_id=self.conversation_id,
             desktop_lock=self.desktop_lock,
             hooks=self,
+            controls=self.controls,
         )
         self.user_turn = run.user_turn
         outcome = await run.run(self._cancel_event)
@@ -211,6 +258,30 @@ class LoopRun(RunHooks):
     def on_usage(self, turn_usage: TurnUsage, run_usage: RunUsage, turn_number: int) -> None:
         self.session.usage.add(UsageRecord.priced(self.user_turn, turn_usage, self.settings.model))
         self._bump()
+
+    def on_approval_requested(self, request: ApprovalRequest) -> None:
+        self._bump_controls()
+
+    def on_approval_decided(self, decision: ApprovalDecision) -> None:
+        with self._changed:
+            self.items.append(LiveItem("approval", decision.to_dict()))
+        self._bump_controls()
+
+    def on_takeover_started(self, state: ControlState) -> None:
+        self._bump_controls()
+
+    def on_takeover_ended(self, segment: HumanSegment) -> None:
+        with self._changed:
+            self.items.extend(LiveItem("user", block) for block in segment.message_blocks())
+        self._bump_controls()
+
+
+def _controls_for(settings: Settings) -> RunControls:
+    """The run's approvals and takeover; settings that do not fit fail the run itself, with a message."""
+    try:
+        return RunControls.for_config(settings.run_config())
+    except ValueError:
+        return RunControls()
 
 
 def start_run(session: ChatSession, settings: Settings, store: ConfigStore) -> LoopRun:

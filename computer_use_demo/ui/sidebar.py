@@ -36,6 +36,12 @@ K_IMAGES = "only_n_most_recent_images"
 K_SUFFIX = "system_prompt_suffix"
 K_HIDE = "hide_screenshots"
 K_TOKEN_EFFICIENT = "token_efficient_tools_beta"
+K_APPROVAL = "approval_mode"
+APPROVAL_LABELS = {
+    "policy": "Risky actions (default rules)",
+    "all": "Every action",
+    "none": "Never",
+}
 K_KEY_INPUT = "api_key_input"
 K_KEY = "api_key_value"  # not a widget: the key in use, never rendered
 K_KEY_SOURCE = "api_key_source"
@@ -73,6 +79,7 @@ def init_settings(state: Any, store: ConfigStore) -> None:
     state[K_IMAGES] = DEFAULT_RECENT_IMAGES
     state[K_HIDE] = False
     state[K_TOKEN_EFFICIENT] = False
+    state[K_APPROVAL] = "policy"
     state[K_SUFFIX] = store.load_system_prompt_suffix()
     saved = store.load_api_key()
     from_env = os.environ.get("ANTHROPIC_API_KEY", "").strip()
@@ -207,6 +214,15 @@ def render_sidebar(store: ConfigStore, session: ChatSession, *, on_reset) -> Set
             on_change=_save_suffix,
             args=(store,),
         )
+        st.selectbox(
+            "Ask me before",
+            list(APPROVAL_LABELS),
+            key=K_APPROVAL,
+            format_func=APPROVAL_LABELS.__getitem__,
+            help="Claude waits for your Approve or Deny before such an action (risky ones: rm -r, sudo, "
+            "package installs, git push, shutdown, alt+F4 and more, listed in the README). No answer in "
+            "5 minutes denies it.",
+        )
         st.checkbox("Hide screenshots", key=K_HIDE)
 
         st.subheader("Desktop")
@@ -238,4 +254,5 @@ def render_sidebar(store: ConfigStore, session: ChatSession, *, on_reset) -> Set
         thinking_budget=int(state[K_BUDGET]) if state[K_THINKING] == "extended" else None,
         thinking_effort=state[K_EFFORT],
         token_efficient_tools_beta=bool(state[K_TOKEN_EFFICIENT]) and profile.token_efficient_tools,
+        approval_mode=state.get(K_APPROVAL, "policy"),
     )

@@ -35,6 +35,7 @@ class Settings:
     thinking_budget: int | None
     thinking_effort: str
     token_efficient_tools_beta: bool = False
+    approval_mode: str = "policy"  # which calls wait for a person's OK (runs/policy.py)
 
     def run_config(self) -> RunConfig:
         """The run these settings ask for (ValueError when they do not fit together)."""
@@ -49,6 +50,7 @@ class Settings:
             thinking_budget=self.thinking_budget,
             only_n_most_recent_images=self.only_n_most_recent_images,
             token_efficient_tools_beta=self.token_efficient_tools_beta,
+            approval_mode=self.approval_mode,
         )
 
 

@@ -74,6 +74,7 @@ def replay_settings(folder: Path, tool_version: str) -> Settings:
         thinking_mode="off",
         thinking_budget=None,
         thinking_effort="medium",
+        approval_mode="none",  # a replay gives the recorded answers again and asks nothing new
     )
 
 

@@ -53,6 +53,7 @@
   const desktop = document.getElementById("desktop");
   const toggle = document.getElementById("control-toggle");
   let control = window.localStorage.getItem(storageKey) === "control";
+  let beforeTakeover = null; // the person's own choice while a takeover switched the view to control
 
   function showDesktop() {
     // noVNC reads view_only when it connects, so switching reconnects the frame.
@@ -65,7 +66,35 @@
   toggle.addEventListener("click", () => {
     control = !control;
     window.localStorage.setItem(storageKey, control ? "control" : "view");
+    beforeTakeover = null;
     showDesktop();
+  });
+
+  // "Take over" in the chat: the chat (or a frame inside it) asks for control of the desktop view while the
+  // person holds the desktop, and gives it back on "Hand back", restoring the mode the person had chosen.
+  function fromChat(source) {
+    for (let frame = source; frame; frame = frame === frame.parent ? null : frame.parent) {
+      if (frame === chat.contentWindow) return true;
+    }
+    return false;
+  }
+  window.addEventListener("message", (event) => {
+    const data = event.data;
+    if (!data || data.type !== "computer-use-demo:takeover" || !fromChat(event.source)) return;
+    if (data.active && beforeTakeover === null) {
+      beforeTakeover = control;
+      if (!control) {
+        control = true;
+        showDesktop();
+      }
+    } else if (!data.active && beforeTakeover !== null) {
+      const restore = beforeTakeover;
+      beforeTakeover = null;
+      if (control !== restore) {
+        control = restore;
+        showDesktop();
+      }
+    }
   });
 
   chat.src = chatUrl;

@@ -21,7 +21,7 @@ an event that is not JSON (`garbled_stream`), events out of order or for a block
 streamed events (`Turn.rewrite_events`).
 
 With `validate=True` (default) requests are checked like the real API checks
-them (≤ 4 cache breakpoints, every tool_use answered in the next user message,
+them (≤ 4 cache breakpoints, every tool_use answered in the next user message (tool results first),
 no image inside an is_error result, the 20-image/2000 px rule, unique tool
 names, no toolset beside a tool named `computer`); a violation is a 400.
 

@@ -148,6 +148,14 @@ def validate_request(body: dict[str, Any]) -> None:
                 f"after: {', '.join(missing)}. Each `tool_use` block must have a corresponding "
                 "`tool_result` block in the next message."
             )
+    for i, message in enumerate(messages):
+        kinds = [b.get("type") for b in message.get("content") or [] if isinstance(b, dict)]
+        if "tool_result" in kinds and kinds[: kinds.count("tool_result")] != ["tool_result"] * kinds.count(
+            "tool_result"
+        ):
+            raise InvalidRequest(
+                f"messages.{i}: tool_result blocks must come first in the content, before any other block"
+            )
     for message in messages:
         content = message.get("content")
         for block in content if isinstance(content, list) else []:

@@ -12,6 +12,7 @@ from PIL import Image
 
 from computer_use_demo.store import ConversationNotFound, ConversationStore
 from computer_use_demo.store.images import MISSING_IMAGE_TEXT
+from computer_use_demo.store.schema import SCHEMA_VERSION
 
 
 def png(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> str:
@@ -280,5 +281,5 @@ def test_a_database_from_a_newer_app_is_refused_clearly(tmp_path):
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA user_version=99")
     conn.close()
-    with pytest.raises(RuntimeError, match="schema version 99, newer than this app's 2"):
+    with pytest.raises(RuntimeError, match=f"schema version 99, newer than this app's {SCHEMA_VERSION}"):
         ConversationStore(path)

@@ -91,6 +91,7 @@ def test_a_database_of_the_previous_version_gets_the_event_table_and_keeps_its_d
     old.close()
     conn = sqlite3.connect(path)
     conn.execute("DROP TABLE events")  # what a version-1 database looks like
+    conn.execute("DROP TABLE approvals")
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
@@ -99,7 +100,8 @@ def test_a_database_of_the_previous_version_gets_the_event_table_and_keeps_its_d
     assert store.get(cid).title == "from before"
     assert store.load_messages(cid) == [{"role": "user", "content": "hello"}]
     assert EventLog(store).append(cid, "turn", {}).seq == 1
-    assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert store._conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert store.approvals(cid) == []
     store.close()
 
 

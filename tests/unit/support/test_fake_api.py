@@ -51,6 +51,21 @@ def test_rejects_unanswered_tool_use_and_images_in_error_results() -> None:
         )
 
 
+def test_rejects_text_before_the_tool_results_of_a_message() -> None:
+    use = {"type": "tool_use", "id": "a", "name": "bash", "input": {}}
+    result = {"type": "tool_result", "tool_use_id": "a", "content": "ok"}
+    note = {"type": "text", "text": "the user took over"}
+
+    def history(content):
+        return body(
+            messages=[{"role": "user", "content": "x"}, {"role": "assistant", "content": [use]}, content]
+        )
+
+    with pytest.raises(InvalidRequest, match="tool_result blocks must come first"):
+        validate_request(history({"role": "user", "content": [note, result]}))
+    validate_request(history({"role": "user", "content": [result, note]}))
+
+
 def test_rejects_many_large_images_and_toolset_with_computer() -> None:
     large = {
         "type": "image",
