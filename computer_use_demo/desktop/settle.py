@@ -16,11 +16,13 @@ How it decides (all times configurable in `SettlePolicy`):
   they paint (a page load, a new tab, a dialog built on first use), so we wait at least
   `app_response_window` and then for as long as the application's process tree (or the window manager) is
   busy: `busy_cpu` seconds of CPU within the last `activity_window`, or a process started since the action
-  that runs or sleeps on a timer (`activity`). Once it has been busy without painting, it must stay idle for
-  `idle_after_busy` before we believe nothing is coming: a browser that started a page load then waits for
-  the server without using any CPU. A busy application also holds a quiet window open (a dialog
-  whose frame is painted before its contents), but only for `max_busy_quiet`: work that paints nothing for
-  that long is background work (Firefox preloading the next new-tab page).
+  that runs or sleeps on a timer (`activity`). Once it has reacted to the input (`reacted_cpu` within the
+  window) without painting, it must stay idle for `idle_after_busy` before we believe nothing is coming: a
+  browser that started a page load then waits for the server without using any CPU. A busy application also
+  holds a quiet window open (a dialog whose frame is painted before its contents); once a large change has
+  been seen, only for `max_busy_quiet`: work that paints nothing for that long after the new page or dialog
+  is there is background work (Firefox preloading the next new-tab page). After only a small change (a
+  pressed button) a busy application is waited for up to the cap.
 - `process_hint` widens the no-change wait to `launch_window` when a process started since the action is
   alive and runs on our display (its environment holds our DISPLAY): a program being launched, whose window
   is not mapped yet.
@@ -67,6 +69,7 @@ class SettlePolicy:
     busy_cpu: float = 0.006
     max_busy_quiet: float = 0.35
     idle_after_busy: float = 0.25
+    reacted_cpu: float = 0.003
     large_change_rows: float = 0.1
     large_change_quiet: float = 0.1
 
@@ -74,7 +77,7 @@ class SettlePolicy:
         for name in (
             "min_wait", "poll_interval", "response_window", "quiet_window", "gap_factor", "max_quiet_window",
             "cap", "launch_window", "app_response_window", "activity_window", "busy_cpu", "max_busy_quiet",
-            "idle_after_busy", "large_change_rows", "large_change_quiet",
+            "idle_after_busy", "reacted_cpu", "large_change_rows", "large_change_quiet",
         ):  # fmt: skip
             if getattr(self, name) < 0:
                 raise ValueError(f"SettlePolicy.{name} must be >= 0")
@@ -138,6 +141,7 @@ class SettleState:
             self.response_window = max(self.response_window, policy.app_response_window)
         self.busy_seen = False
         self.last_busy = start
+        self.large_change = False
 
     def observe(self, current: RawFrame, now: float) -> bool:
         """Take a new frame; True when it differs from the one before."""
@@ -164,29 +168,31 @@ class SettleState:
         """A new page, a dialog, a menu panel is often painted in several frames (an opening animation, a
         second paint after load), further apart on a loaded machine: a longer quiet window then."""
         policy = self.policy
-        if (
-            self.reference is not None
-            and self.quiet_window < policy.large_change_quiet
-            and changed_rows(self.reference, current) >= policy.large_change_rows
-        ):
-            self.quiet_window = policy.large_change_quiet
+        if self.reference is None or self.large_change:
+            return
+        if changed_rows(self.reference, current) >= policy.large_change_rows:
+            self.large_change = True
+            self.quiet_window = max(self.quiet_window, policy.large_change_quiet)
 
     def launched(self) -> None:
         """A program is being launched on our display: its window may take a while to map."""
         self.response_window = max(self.response_window, self.policy.launch_window)
 
-    def verdict(self, now: float, busy: bool = False) -> Settled | None:
-        """The result if the wait is over at `now`, else None; `busy`: the target is still working."""
+    def verdict(self, now: float, busy: bool = False, reacted: bool | None = None) -> Settled | None:
+        """The result if the wait is over at `now`, else None. `busy`: the target is still working;
+        `reacted`: it used a little CPU lately (default: as `busy`)."""
         policy = self.policy
         busy = busy and self.watches_activity
-        if busy:
+        if (busy if reacted is None else reacted or busy) and self.watches_activity:
             self.busy_seen, self.last_busy = True, now
         elapsed = now - self.start
         if elapsed >= policy.cap:
             return self._result(False, elapsed)
         if self.changed:
             quiet = now - self.last_change
-            if quiet >= self.quiet_window and (not busy or quiet >= policy.max_busy_quiet):
+            if quiet >= self.quiet_window and (
+                not busy or (self.large_change and quiet >= policy.max_busy_quiet)
+            ):
                 return self._result(True, elapsed)
         elif self.frames >= 2 and elapsed >= self.response_window and not busy:
             return self._result(True, elapsed) if self._idle_long_enough(now) else None
@@ -237,11 +243,12 @@ async def wait_until_settled(
         if launches is not None and not state.changed and launches.launched():
             state.launched()
             launches = None
-        busy = False
+        busy = reacted = False
         if activity is not None:
             activity.sample()
             busy = activity.busy(policy.activity_window, policy.busy_cpu)
-        if (settled := state.verdict(time.monotonic(), busy)) is not None:
+            reacted = busy or activity.cpu_in_last(policy.activity_window) >= policy.reacted_cpu
+        if (settled := state.verdict(time.monotonic(), busy, reacted)) is not None:
             return settled
         await asyncio.sleep(policy.poll_interval)
         current = capture.grab_raw()

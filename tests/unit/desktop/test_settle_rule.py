@@ -14,8 +14,10 @@ OLD, NEW = "old page", "new page"
 
 
 def frame(name: str) -> RawFrame:
-    """A 2x80 frame whose first row spells `name` (a small change: 1 row of 80)."""
-    return RawFrame(2, 80, name.encode().ljust(6, b".")[:6] + bytes(6 * 79), "RGB")
+    """A 2x80 frame whose first row spells `name` (a small change: 1 row of 80); a name starting with "!"
+    fills every row (a large change: a new page)."""
+    row = name.encode().ljust(6, b".")[:6]
+    return RawFrame(2, 80, row * 80 if name.startswith("!") else row + bytes(6 * 79), "RGB")
 
 
 def run(script: list[tuple[float, str, bool]], *, app: bool, policy: SettlePolicy | None = None) -> Settled:
@@ -75,10 +77,27 @@ def test_without_activity_the_same_dialog_is_caught_half_drawn():
 
 
 def test_invisible_background_work_holds_the_quiet_window_only_so_long():
-    """Busy for ever after one paint (Firefox preloading the next new-tab page): stop after max_busy_quiet."""
-    settled = run([(0.0, OLD, True), (0.1, NEW, True)], app=True)
-    assert returned(settled) == NEW[:6] and settled.settled
+    """Busy for ever once the new tab is there (preloading the next one): stop after max_busy_quiet."""
+    settled = run([(0.0, OLD, True), (0.1, "!tab", True)], app=True)
+    assert returned(settled) == "!tab" and settled.settled
     assert settled.elapsed == pytest.approx(0.1 + 0.35, abs=0.02)
+
+
+def test_after_only_a_small_change_a_busy_application_is_waited_for():
+    """A pressed menu button, then 600 ms of work before the menu panel paints."""
+    settled = run([(0.0, OLD, True), (0.05, "button", True), (0.65, "!panel", True), (0.7, "!panel", False)],
+                  app=True)  # fmt: skip
+    assert returned(settled) == "!panel"
+
+
+def test_a_reaction_without_paint_gets_the_longer_idle_spell():
+    """2 ms of CPU (below `busy_cpu`) is still a reaction: a link click that starts a page load."""
+    policy = SettlePolicy()
+    state = SettleState(policy, frame(OLD), frame(OLD), 0.0, 0.012, app_target=True)
+    state.observe(frame(OLD), 0.022)
+    assert state.verdict(0.05, busy=False, reacted=True) is None
+    assert state.verdict(0.2, busy=False, reacted=False) is None
+    assert state.verdict(0.31, busy=False, reacted=False) is not None
 
 
 def test_the_cap_bounds_an_application_that_is_busy_without_painting():
