@@ -18,6 +18,10 @@
 : "${STREAMLIT_APP:=computer_use_demo/streamlit.py}"
 : "${STACK_RUN_DIR:=${TMPDIR:-/tmp}/computer-use-stack-$(id -u)-$DISPLAY_NUM}"
 # The desktop tool server's socket (the app sends every tool call there) and x11vnc's password file.
+# A pooled desktop's tool server listens on TCP instead: TOOL_SERVER_PORT on BIND_ADDRESS, and clients
+# present the token in TOOL_SERVER_TOKEN_FILE (see supervisor.sh pool-desktop).
+# A pooled desktop's tool server listens on TCP instead: TOOL_SERVER_PORT on BIND_ADDRESS, and clients
+# present the token in TOOL_SERVER_TOKEN_FILE.
 : "${TOOL_SERVER_SOCKET:=$STACK_RUN_DIR/tools.sock}"
 : "${VNC_PASSWORD_FILE:=$STACK_RUN_DIR/vnc.passwd}"
 DISPLAY=":$DISPLAY_NUM"
@@ -36,19 +40,20 @@ export APP_ROOT WIDTH HEIGHT DISPLAY_NUM VNC_PORT NOVNC_PORT HTTP_PORT STREAMLIT
 
 # The components, from components.list (the one list of them): COMPONENTS in start order, READY_TIMEOUT
 # (seconds) of each, DESKTOP_COMPONENTS and APP_COMPONENTS by the user that runs them, RESET_COMPONENTS
-# (what Reset restarts) and X_CLIENTS (what dies with the X server).
-COMPONENTS=() DESKTOP_COMPONENTS=() APP_COMPONENTS=() RESET_COMPONENTS=() X_CLIENTS=()
+# (what Reset restarts), X_CLIENTS (what dies with the X server) and POOL_COMPONENTS (a pooled desktop's).
+COMPONENTS=() DESKTOP_COMPONENTS=() APP_COMPONENTS=() RESET_COMPONENTS=() X_CLIENTS=() POOL_COMPONENTS=()
 declare -gA READY_TIMEOUT=()
 # shellcheck disable=SC2034 # for the scripts that source this file
-while read -r name timeout user reset x_role; do
+while read -r name timeout user reset x_role pool; do
   if [[ -z $name || $name == "#"* ]]; then continue; fi
   COMPONENTS+=("$name")
   READY_TIMEOUT[$name]=$timeout
   if [[ $user == app ]]; then APP_COMPONENTS+=("$name"); else DESKTOP_COMPONENTS+=("$name"); fi
   if [[ $reset == reset ]]; then RESET_COMPONENTS+=("$name"); fi
   if [[ $x_role == x-client ]]; then X_CLIENTS+=("$name"); fi
+  if [[ $pool == pool ]]; then POOL_COMPONENTS+=("$name"); fi
 done <"$IMAGE_DIR/components.list"
-unset name timeout user reset x_role
+unset name timeout user reset x_role pool
 
 log() { printf '%s [%s] %s\n' "$(date -u +%H:%M:%S)" "${LOG_TAG:-stack}" "$*"; }
 

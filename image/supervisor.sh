@@ -4,14 +4,16 @@
 #   supervisor.sh all      every component as this user (run-native.sh, or an image started as non-root)
 #   supervisor.sh desktop  the desktop user's half (image/split-users.sh starts it with a clean environment)
 #   supervisor.sh app      the app user's half, which holds the API key
+#   supervisor.sh pool-desktop  a pooled desktop: the X session, noVNC and the tool server on TCP
+#                          (TOOL_SERVER_PORT, TOOL_SERVER_TOKEN_FILE); no app and no credential at all
 # In `all`, the desktop components start without any credential in their environment (what they start,
 # the model can read); only the app components keep it.
 set -uo pipefail
 ROLE=${1:-all}
 case $ROLE in
   all) LOG_TAG=supervisor ;;
-  desktop | app) LOG_TAG=$ROLE ;;
-  *) echo "usage: $0 all|desktop|app" >&2; exit 2 ;;
+  desktop | app | pool-desktop) LOG_TAG=$ROLE ;;
+  *) echo "usage: $0 all|desktop|app|pool-desktop" >&2; exit 2 ;;
 esac
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lifeline.sh"
@@ -20,13 +22,18 @@ case $ROLE in
   all) COMPONENTS=("${DESKTOP_COMPONENTS[@]}" "${APP_COMPONENTS[@]}") ;;
   desktop) COMPONENTS=("${DESKTOP_COMPONENTS[@]}") ;;
   app) COMPONENTS=("${APP_COMPONENTS[@]}") ;;
+  pool-desktop)
+    COMPONENTS=("${POOL_COMPONENTS[@]}") APP_COMPONENTS=()
+    [[ -n ${TOOL_SERVER_PORT:-} && -s ${TOOL_SERVER_TOKEN_FILE:-} ]] ||
+      { log "pool-desktop needs TOOL_SERVER_PORT and a TOOL_SERVER_TOKEN_FILE holding the token"; exit 2; }
+    ;;
 esac
 # READY_TIMEOUT and X_CLIENTS (which die with the X server and restart with it) come from components.list.
 declare -A PIDS=() STARTED_MS=() FAILURES=() NEXT_TRY=()
 POLL_SECONDS=${SUPERVISOR_POLL_SECONDS:-0.5}
 
 [[ $ROLE == app ]] && umask 077 # the key file, settings and conversations: the app user's alone
-[[ $ROLE == desktop ]] && { cd "$HOME" 2>/dev/null || cd /; }
+[[ $ROLE == desktop || $ROLE == pool-desktop ]] && { cd "$HOME" 2>/dev/null || cd /; }
 mkdir -p "$LOG_DIR" "$PID_DIR"
 rm -f "$PID_DIR"/*.pid "$STACK_RUN_DIR/ready"
 
@@ -165,10 +172,15 @@ for name in "${COMPONENTS[@]}"; do
 done
 touch "$STACK_RUN_DIR/ready"
 host=$(probe_host)
-log "READY in $(($(now_ms) - boot_started)) ms: combined page http://$host:$HTTP_PORT  chat http://$host:$STREAMLIT_PORT" \
-  " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT  API http://$host:$API_PORT"
-# A token the API generated at this start is shown once, here (later starts reuse it silently).
-"$COMPONENT_DIR/api.sh" announce | while IFS= read -r line; do log "$line"; done
+if [[ $ROLE == pool-desktop ]]; then
+  log "READY in $(($(now_ms) - boot_started)) ms: desktop http://$host:$NOVNC_PORT/vnc.html" \
+    " VNC $host:$VNC_PORT  tool server tcp://$host:$TOOL_SERVER_PORT"
+else
+  log "READY in $(($(now_ms) - boot_started)) ms: combined page http://$host:$HTTP_PORT  chat http://$host:$STREAMLIT_PORT" \
+    " desktop http://$host:$NOVNC_PORT/vnc.html  VNC $host:$VNC_PORT  API http://$host:$API_PORT"
+  # A token the API generated at this start is shown once, here (later starts reuse it silently).
+  "$COMPONENT_DIR/api.sh" announce | while IFS= read -r line; do log "$line"; done
+fi
 
 # Supervision: as soon as a component exits (or every POLL_SECONDS), restart whatever is not running. A new X server comes first, and
 # its old clients go with it (their server is gone); then all the others start side by side, so a

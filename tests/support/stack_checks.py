@@ -35,12 +35,13 @@ class Component:
     user: str  # "desktop" (runs what the model can reach) or "app" (holds the API key)
     reset: str  # "reset" when Reset restarts it, else "-"
     x_role: str  # "x-server", "x-client" (dies with the X server) or "-"
+    pool: str  # "pool" when a pooled desktop runs it too, else "-"
 
 
 def components() -> list[Component]:
     """image/components.list, the one list of the stack's components, in start order."""
     rows = [line.split() for line in COMPONENTS_LIST.read_text().splitlines()]
-    return [Component(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows if r and not r[0].startswith("#")]
+    return [Component(r[0], int(r[1]), *r[2:6]) for r in rows if r and not r[0].startswith("#")]
 
 
 def free_port() -> int:
