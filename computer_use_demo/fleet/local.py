@@ -24,15 +24,13 @@ from pathlib import Path
 
 from computer_use_demo.desktop.environment import desktop_environment
 from computer_use_demo.fleet.desktop import DesktopError, DesktopHandle
-from computer_use_demo.tools.server.address import parse_address
-from computer_use_demo.tools.server.client import ToolServerError, reset_through_server
+from computer_use_demo.fleet.hygiene import desktop_problems, reset_desktop
 
 APP_ROOT = Path(__file__).resolve().parents[2]
 SUPERVISOR = APP_ROOT / "image" / "supervisor.sh"
 FIRST_DISPLAY = 100
 LAST_DISPLAY = 999
 READY_TIMEOUT_S = 60.0
-RESET_TIMEOUT_S = 60.0
 
 
 def default_root() -> Path:
@@ -111,20 +109,13 @@ class LocalBackend:
         return handle
 
     def reset(self, handle: DesktopHandle) -> None:
-        try:
-            outcome = reset_through_server(
-                parse_address(handle.tool_server), token=handle.token, timeout=RESET_TIMEOUT_S
-            )
-        except (ToolServerError, OSError) as exc:
-            raise DesktopError(f"{handle.desktop_id}: reset failed: {exc}") from None
-        if not outcome.ok:
-            raise DesktopError(f"{handle.desktop_id}: reset failed: {outcome.message}")
+        reset_desktop(handle)
 
     def problems(self, handle: DesktopHandle) -> list[str]:
         process = self._processes.get(handle.desktop_id)
         if process is None or process.poll() is not None:
             return [f"{handle.desktop_id}: its supervisor is not running"]
-        return []
+        return desktop_problems(handle)
 
     def destroy(self, handle: DesktopHandle) -> None:
         process = self._processes.pop(handle.desktop_id, None)
